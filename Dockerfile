@@ -1,0 +1,15 @@
+FROM python:3.11-slim
+# fonts for the local renderer's captions
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY api api
+COPY workers workers
+COPY db db
+COPY domain domain
+COPY cli.py settings.py embedded.py ./
+RUN pip install --no-cache-dir .
+ENV HOST=0.0.0.0 PORT=8000
+EXPOSE 8000
+CMD ["fanreel", "api"]

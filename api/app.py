@@ -1,0 +1,92 @@
+"""The ASGI app: GraphQL at /graphql, health probes, and the lifespan that owns the pools."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from arq.connections import ArqRedis
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from api.context import Context, Services, build_context
+from api.schema import schema
+from db.pool import create_pool
+from settings import Settings
+
+logger = logging.getLogger(__name__)
+PROBE_TIMEOUT_SECONDS = 2.0
+
+
+class FanreelGraphQL(GraphQL[Context, None]):
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
+        services: Services = request.app.state.services
+        context = await build_context(services, request, request.headers.get("authorization"))
+        if isinstance(response, Response):
+            response.headers["X-Request-Id"] = context.request_id
+        return context
+
+
+def graphql_app() -> FanreelGraphQL:
+    return FanreelGraphQL(
+        schema,
+        graphql_ide="graphiql",
+        allow_queries_via_get=False,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),  # the legacy graphql-ws protocol is off
+        multipart_uploads_enabled=False,
+    )
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    services: Services = request.app.state.services
+    checks = {"postgres": await _probe(services.pool.fetchval("SELECT 1")), "redis": await _probe(services.redis.ping())}
+    ready = all(state == "ok" for state in checks.values())
+    return JSONResponse({"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503)
+
+
+async def _probe(check: Any) -> str:
+    try:
+        await asyncio.wait_for(check, PROBE_TIMEOUT_SECONDS)
+    except Exception as exc:  # any failure means "not ready"; the reason goes to the log
+        logger.warning("readiness probe failed: %r", exc)
+        return "unavailable"
+    return "ok"
+
+
+def create_app(settings: Settings) -> Starlette:
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        assert settings.database_url and settings.redis_url, "the API needs DATABASE_URL and REDIS_URL"
+        pool = await create_pool(settings.database_url)
+        redis = ArqRedis.from_url(settings.redis_url)
+        app.state.services = Services(settings=settings, pool=pool, redis=redis)
+        try:
+            yield
+        finally:
+            await redis.aclose()
+            await pool.close()
+
+    graphql = graphql_app()
+    routes = [
+        Route("/graphql", graphql, methods=["GET", "POST"]),
+        WebSocketRoute("/graphql", graphql),
+        Route("/healthz", healthz),
+        Route("/readyz", readyz),
+    ]
+    middleware = [Middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                             allow_headers=["authorization", "content-type", "x-device-id"])]
+    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

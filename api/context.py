@@ -1,0 +1,79 @@
+"""The typed per-request context: services, the signed-in viewer, DataLoaders, request id."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+import asyncpg
+from arq.connections import ArqRedis
+from starlette.requests import Request
+from starlette.websockets import WebSocket
+from strawberry.types import Info as StrawberryInfo
+
+from api.auth import bearer_token, token_hash
+from api.errors import Unauthenticated
+from api.loaders import Loaders
+from db.queries.tokens import token_user
+
+if TYPE_CHECKING:
+    from settings import Settings
+
+
+@dataclass(frozen=True)
+class Services:
+    """What every request shares, built once by the app's lifespan."""
+
+    settings: Settings
+    pool: asyncpg.Pool
+    redis: ArqRedis
+
+
+@dataclass
+class Context:
+    services: Services
+    request: Request | WebSocket | None
+    loaders: Loaders
+    # None: no credentials were sent. The token's hash is kept so logOut can revoke it.
+    token_hash: bytes | None = None
+    user_id: UUID | None = None
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self.services.pool
+
+    @property
+    def viewer_id(self) -> UUID | None:
+        """The signed-in user; None when signed out; UNAUTHENTICATED when credentials are bad."""
+        if self.token_hash is not None and self.user_id is None:
+            raise Unauthenticated()
+        return self.user_id
+
+    def require_viewer(self) -> UUID:
+        viewer_id = self.viewer_id
+        if viewer_id is None:
+            raise Unauthenticated()
+        return viewer_id
+
+
+Info = StrawberryInfo[Context, None]
+
+
+async def build_context(services: Services, request: Request | WebSocket | None, authorization: str | None) -> Context:
+    digest = user_id = None
+    token = bearer_token(authorization)
+    if token is not None:
+        digest = token_hash(token)
+        async with services.pool.acquire() as conn:
+            user_id = await token_user(conn, token_hash=digest)
+    return Context(
+        services=services,
+        request=request,
+        loaders=Loaders(services.pool, user_id),
+        token_hash=digest,
+        user_id=user_id,
+    )
+

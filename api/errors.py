@@ -1,0 +1,86 @@
+"""Every error the API shows, and the one place expected failures become `UserError`s.
+
+Two families: `userErrors` in mutation payloads (expected failures as data, from
+`domain.errors.DomainError`), and GraphQL errors carrying `extensions.code` (missing
+credentials, forbidden access, bad arguments). Anything else is masked as
+"Internal server error" with the request id that the server log also carries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import ClassVar
+
+import asyncpg
+import strawberry
+
+from domain.errors import DomainError, ErrorCode, FieldError
+
+ErrorCodeType = strawberry.enum(ErrorCode, name="ErrorCode")
+
+
+class ApiError(Exception):
+    """An expected GraphQL error: shown to the client with its code, never masked."""
+
+    code: ClassVar[str]
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.extensions = {"code": self.code}
+
+
+class Unauthenticated(ApiError):
+    code = "UNAUTHENTICATED"
+
+    def __init__(self, message: str = "Sign in first: missing, invalid or expired credentials.") -> None:
+        super().__init__(message)
+
+
+class Forbidden(ApiError):
+    code = "FORBIDDEN"
+
+    def __init__(self, message: str = "You may not act on this.") -> None:
+        super().__init__(message)
+
+
+class BadUserInput(ApiError):
+    code = "BAD_USER_INPUT"
+
+
+@strawberry.type
+class UserError:
+    field: list[str] | None = strawberry.field(
+        description='Path to the input field at fault, e.g. ["input", "prompt"]; null when not field-specific.'
+    )
+    code: ErrorCodeType  # type: ignore[valid-type]
+    message: str
+
+
+def user_errors(error: DomainError) -> list[UserError]:
+    return [from_field_error(e) for e in error.errors]
+
+
+def from_field_error(error: FieldError) -> UserError:
+    field = list(error.field) if error.field is not None else None
+    return UserError(field=field, code=error.code, message=error.message)
+
+
+def constraint_error(
+    exc: asyncpg.IntegrityConstraintViolationError, known: Mapping[str, FieldError]
+) -> DomainError:
+    """Map a violated, named constraint to its user error; re-raise the unknown ones."""
+    constraint = getattr(exc, "constraint_name", None)
+    if constraint in known:
+        return DomainError(known[constraint])
+    raise exc
+
+
+def invalid(message: str, *field: str) -> FieldError:
+    return FieldError(ErrorCode.INVALID, message, field or None)
+
+
+def collect(errors: Iterable[FieldError]) -> None:
+    """Raise one DomainError carrying every error, when there is any."""
+    found = tuple(errors)
+    if found:
+        raise DomainError(found)

@@ -1,0 +1,40 @@
+"""The served schema: every feature's queries, mutations and types merged into one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.schema.config import StrawberryConfig
+from strawberry.tools import merge_types
+from strawberry.types import ExecutionContext
+
+from api.accounts.mutations import AccountMutations
+from api.accounts.queries import AccountQueries
+from api.extensions import default_extensions
+from api.node import NodeQueries
+from api.scalars import SCALAR_MAP
+
+Query = merge_types("Query", (NodeQueries, AccountQueries))
+Mutation = merge_types("Mutation", (AccountMutations,))
+
+
+class FanreelSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # Unexpected errors are logged, with the request id, by MaskUnexpectedErrors; the rest
+        # (validation, UNAUTHENTICATED, FORBIDDEN) are the client's business, not the log's.
+        return None
+
+
+def build_schema() -> FanreelSchema:
+    return FanreelSchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=default_extensions(),
+        config=StrawberryConfig(scalar_map=SCALAR_MAP),
+    )
+
+
+schema = build_schema()
+SDL_PATH = Path(__file__).resolve().parent.parent / "schema.graphql"

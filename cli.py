@@ -1,0 +1,159 @@
+"""The `fanreel` command: dev, api, worker, migrate, seed."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from types import FrameType
+
+from settings import Settings
+
+logger = logging.getLogger("fanreel")
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s %(process)d: %(message)s",
+    )
+
+
+def run_api(settings: Settings) -> None:
+    import uvicorn
+
+    from api.app import create_app
+
+    uvicorn.run(
+        create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower()
+    )
+
+
+def run_worker(settings: Settings) -> None:
+    from arq.worker import Worker
+
+    from workers.settings import worker_settings
+
+    asyncio.run(_migrate(settings))
+    Worker(**worker_settings(settings)).run()
+
+
+def run_worker_health(settings: Settings) -> None:
+    """Exit 0 when a worker refreshed its health key within the last interval (compose's check)."""
+    from arq.connections import RedisSettings
+    from arq.worker import check_health
+
+    from workers import keys
+
+    assert settings.redis_url, "set REDIS_URL"
+    sys.exit(check_health(RedisSettings.from_dsn(settings.redis_url), keys.HEALTH_CHECK))
+
+
+def run_migrate(settings: Settings) -> None:
+    for name in asyncio.run(_migrate(settings)):
+        print(f"applied {name}")
+
+
+async def _migrate(settings: Settings) -> list[str]:
+    from db.migrate import migrate_url
+
+    assert settings.database_url, "set DATABASE_URL (or use `fanreel dev`, which starts an embedded one)"
+    return await migrate_url(settings.database_url)
+
+
+def run_seed(settings: Settings) -> None:
+    from db.seed import seed_url
+
+    assert settings.database_url, "set DATABASE_URL (or use `fanreel dev`, which seeds on start)"
+    asyncio.run(_migrate(settings))
+    print(asyncio.run(seed_url(settings.database_url)))
+
+
+def run_dev(settings: Settings) -> None:
+    """Embedded servers when no URLs are set, migrations, demo data, then API + worker."""
+    from embedded import EmbeddedServices
+
+    services = EmbeddedServices(settings.data_dir) if settings.embedded else None
+    children: list[subprocess.Popen[bytes]] = []
+    _raise_on_sigterm()
+    try:
+        env = dict(os.environ)
+        if services is not None:
+            database_url, redis_url = services.start()
+            env |= {"DATABASE_URL": database_url, "REDIS_URL": redis_url}
+            settings = settings.model_copy(update={"database_url": database_url, "redis_url": redis_url})
+        run_seed(settings)
+        for command in ("api", "worker"):
+            children.append(subprocess.Popen([sys.executable, "-m", "cli", command], env=env))
+        print(f"fanreel is up: GraphiQL at http://{settings.host}:{settings.port}/graphql (Ctrl-C stops)")
+        _wait_any(children)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _stop(children)
+        if services is not None:
+            services.stop()
+
+
+def _raise_on_sigterm() -> None:
+    def handler(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _wait_any(children: Sequence[subprocess.Popen[bytes]]) -> None:
+    while all(child.poll() is None for child in children):
+        time.sleep(0.2)
+    logger.error("a child process exited; stopping fanreel")
+
+
+def _stop(children: Sequence[subprocess.Popen[bytes]]) -> None:
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+    for child in children:
+        try:
+            child.wait(15)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def run_export_schema(settings: Settings) -> None:
+    from api.schema import SDL_PATH, schema
+
+    SDL_PATH.write_text(schema.as_str() + "\n")
+    print(f"wrote {SDL_PATH}")
+
+
+COMMANDS: dict[str, tuple[Callable[[Settings], None], str]] = {
+    "dev": (run_dev, "embedded PostgreSQL/Redis when no URLs are set, migrate, seed, run API + worker"),
+    "api": (run_api, "serve the API with uvicorn on HOST:PORT"),
+    "worker": (run_worker, "run the arq worker"),
+    "worker-health": (run_worker_health, "exit 0 when a worker is alive (for container health checks)"),
+    "migrate": (run_migrate, "apply pending database migrations"),
+    "seed": (run_seed, "load the demo data (idempotent)"),
+    "export-schema": (run_export_schema, "write the served GraphQL SDL to schema.graphql"),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="fanreel")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, (_, help_text) in COMMANDS.items():
+        commands.add_parser(name, help=help_text)
+    args = parser.parse_args(argv)
+    settings = Settings()
+    configure_logging(settings)
+    COMMANDS[args.command][0](settings)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,76 @@
+"""The one Settings object: read once from the environment, then passed down.
+
+Nothing else in fanreel reads ``os.environ``. Every field is documented in README.md.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+MICROS_PER_USD = 1_000_000
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    # ------------------------------------------------------------ infrastructure
+    database_url: str | None = None
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    public_base_url: str = "http://127.0.0.1:8000"
+    data_dir: Path = Path(".fanreel")
+    media_dir: Path = Path(".fanreel/media")
+    cors_origins: list[str] = Field(default_factory=list)
+    log_level: str = "INFO"
+    token_ttl_days: int = Field(default=30, ge=1)
+
+    # ------------------------------------------------------------ generation (RULES §4)
+    generator: Literal["local", "http", "noop"] = "local"
+    generator_http_url: str = "http://127.0.0.1:9900"
+    generator_http_token: str = ""
+    generator_http_poll_seconds: float = Field(default=1.0, gt=0)
+    generator_http_timeout_seconds: float = Field(default=300.0, gt=0)
+    storage: Literal["directory", "s3"] = "directory"
+    s3_bucket: str = "fanreel-media"
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    generation_price_per_second: Decimal = Decimal("0.02")
+    free_generations_per_day: int = Field(default=3, ge=0)
+    max_characters_per_video: int = Field(default=4, ge=1)
+    max_active_generations_per_user: int = Field(default=2, ge=1)
+    max_generations_per_day: int = Field(default=50, ge=1)
+    generation_max_tries: int = Field(default=3, ge=1)
+    generation_job_timeout_seconds: int = Field(default=300, ge=1)
+    reconcile_interval_seconds: int = Field(default=60, ge=1)
+
+    # ------------------------------------------------------------ views and revenue (RULES §5-6)
+    qualify_ms: int = Field(default=3000, ge=0)
+    max_qualified_views_per_viewer_per_day: int = Field(default=1000, ge=0)
+    view_revenue_micros: int = Field(default=500, ge=0)
+    platform_fee_bps: int = Field(default=3000, ge=0, le=10000)
+    holders_cap_bps: int = Field(default=5000, ge=0, le=10000)
+    remix_ancestor_depth: int = Field(default=3, ge=0)
+    remix_ancestor_bps: int = Field(default=1000, ge=0, le=10000)
+    credit_interval_seconds: int = Field(default=10, ge=1)
+
+    # ------------------------------------------------------------ payments (RULES §7)
+    payment_webhook_secret: str = "dev-webhook-secret"
+
+    @cached_property
+    def generation_price_per_second_micros(self) -> int:
+        micros = self.generation_price_per_second * MICROS_PER_USD
+        if micros != micros.to_integral_value():
+            raise ValueError("GENERATION_PRICE_PER_SECOND has more than 6 decimals")
+        return int(micros)
+
+    @property
+    def embedded(self) -> bool:
+        """True when fanreel must start its own PostgreSQL and Redis."""
+        return self.database_url is None or self.redis_url is None

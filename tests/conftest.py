@@ -1,0 +1,123 @@
+"""Shared fixtures: real PostgreSQL and Redis (embedded unless the URLs are set), one fresh
+database per test session, a clean state before every test, and the ASGI app."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from redis.asyncio import Redis
+from starlette.applications import Starlette
+
+from api.app import create_app
+from db.migrate import migrate
+from embedded import EmbeddedServices
+from settings import Settings
+from tests.helpers import GraphQLClient
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_REDIS_DB = 11  # never 0: the CI's Redis may serve other things on its default db
+
+
+@pytest.fixture(scope="session")
+def server_urls() -> Iterator[tuple[str, str]]:
+    """Admin URLs of a PostgreSQL and a Redis server: the configured ones, else embedded."""
+    configured = Settings()
+    if not configured.embedded:
+        assert configured.database_url and configured.redis_url
+        yield configured.database_url, configured.redis_url
+        return
+    services = EmbeddedServices(ROOT / ".fanreel" / "test", persist_redis=False)
+    with services as urls:
+        yield urls
+
+
+@pytest.fixture(scope="session")
+async def database_url(server_urls: tuple[str, str]) -> AsyncIterator[str]:
+    """A database of its own for this test session, migrated, dropped at the end."""
+    admin_url = server_urls[0]
+    name = f"fanreel_test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(admin_url)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = with_database(admin_url, name)
+    conn = await asyncpg.connect(url)
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+    try:
+        yield url
+    finally:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL pointing at another database (works for TCP and socket URLs)."""
+    parsed = httpx.URL(url)
+    return str(parsed.copy_with(path=f"/{name}"))
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, server_urls: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    redis_url = str(httpx.URL(server_urls[1]).copy_with(path=f"/{TEST_REDIS_DB}"))
+    media = tmp_path_factory.mktemp("media")
+    return Settings(
+        database_url=database_url,
+        redis_url=redis_url,
+        media_dir=media,
+        public_base_url="http://test",
+        payment_webhook_secret="test-webhook-secret",
+    )
+
+
+@pytest.fixture(scope="session")
+async def db_pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    assert settings.database_url
+    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=5)
+    assert pool is not None
+    yield pool
+    await pool.close()
+
+
+@pytest.fixture(scope="session")
+async def redis(settings: Settings) -> AsyncIterator[Redis]:
+    assert settings.redis_url
+    client = Redis.from_url(settings.redis_url)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture(autouse=True)
+async def clean_state(request: pytest.FixtureRequest) -> None:
+    """Empty every table and the test Redis db before each test that touches them."""
+    if "db_pool" not in request.fixturenames and "client" not in request.fixturenames:
+        return
+    pool: asyncpg.Pool = request.getfixturevalue("db_pool")
+    redis_client: Redis = request.getfixturevalue("redis")
+    async with pool.acquire() as conn:
+        tables = await conn.fetchval(
+            "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
+            "WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
+        )
+        await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+    await redis_client.flushdb()
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Starlette]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: Starlette, db_pool: asyncpg.Pool, redis: Redis) -> AsyncIterator[GraphQLClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
+        yield GraphQLClient(http)
+

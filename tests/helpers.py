@@ -1,0 +1,77 @@
+"""Test helpers: one way to send GraphQL, and small factories with keyword overrides."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+_sequence = itertools.count(1)
+
+
+@dataclass
+class Result:
+    status: int
+    body: dict[str, Any]
+
+    @property
+    def data(self) -> dict[str, Any]:
+        assert not self.body.get("errors"), self.body["errors"]
+        data: dict[str, Any] = self.body["data"]
+        return data
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        errors: list[dict[str, Any]] = self.body.get("errors") or []
+        return errors
+
+    def error_codes(self) -> list[str | None]:
+        return [error.get("extensions", {}).get("code") for error in self.errors]
+
+
+class GraphQLClient:
+    def __init__(self, http: httpx.AsyncClient) -> None:
+        self.http = http
+
+    async def post(self, body: Any, *, token: str | None = None, headers: dict[str, str] | None = None) -> Result:
+        all_headers = dict(headers or {})
+        if token is not None:
+            all_headers["Authorization"] = f"Bearer {token}"
+        response = await self.http.post("/graphql", json=body, headers=all_headers)
+        return Result(response.status_code, response.json())
+
+    async def execute(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None, **kwargs: Any
+    ) -> Result:
+        return await self.post({"query": query, "variables": variables or {}}, token=token, **kwargs)
+
+
+SIGN_UP = """
+mutation SignUp($input: SignUpInput!) {
+  signUp(input: $input) { token user { id handle displayName } userErrors { field code message } }
+}
+"""
+
+
+@dataclass(frozen=True)
+class Account:
+    id: str
+    handle: str
+    token: str
+    password: str
+
+
+async def create_user(client: GraphQLClient, **overrides: str) -> Account:
+    n = next(_sequence)
+    values = {
+        "handle": f"user{n}",
+        "displayName": f"User {n}",
+        "email": f"user{n}@example.com",
+        "password": "correct horse battery",
+    } | overrides
+    result = await client.execute(SIGN_UP, {"input": values})
+    payload = result.data["signUp"]
+    assert payload["userErrors"] == [], payload["userErrors"]
+    return Account(payload["user"]["id"], payload["user"]["handle"], payload["token"], values["password"])

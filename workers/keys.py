@@ -1,0 +1,18 @@
+"""Every Redis key and queue name fanreel uses, in one place.
+
+The `{fanreel}` hash tag keeps them in one Redis Cluster slot, so multi-key operations
+(arq's queue and job keys) keep working when Redis is clustered.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+PREFIX = "{fanreel}"
+QUEUE = f"{PREFIX}:queue"
+HEALTH_CHECK = f"{PREFIX}:worker-health"
+
+
+def generate_job_id(video_id: UUID) -> str:
+    """Derived from the video id, so re-enqueueing a queued generation is a no-op."""
+    return f"generate:{video_id}"
