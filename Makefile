@@ -7,6 +7,10 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 .PHONY: run test lint bench format
 
 $(STAMP): pyproject.toml
+	@# The local video renderer draws captions with a TrueType font; Debian/Ubuntu machines may lack one.
+	@test -n "$$(find /usr/share/fonts /usr/local/share/fonts -iname '*.ttf' 2>/dev/null | head -n 1)" \
+		|| (command -v apt-get >/dev/null && apt-get update -q >/dev/null && apt-get install -y -q fonts-dejavu-core >/dev/null) \
+		|| echo "note: no TrueType font found; install fonts-dejavu-core for GENERATOR=local"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'

@@ -30,9 +30,7 @@ def run_api(settings: Settings) -> None:
 
     from api.app import create_app
 
-    uvicorn.run(
-        create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower()
-    )
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
 
 
 def run_worker(settings: Settings) -> None:
@@ -68,11 +66,11 @@ async def _migrate(settings: Settings) -> list[str]:
 
 
 def run_seed(settings: Settings) -> None:
-    from db.seed import seed_url
+    from api.seed import seed_url
 
     assert settings.database_url, "set DATABASE_URL (or use `fanreel dev`, which seeds on start)"
     asyncio.run(_migrate(settings))
-    print(asyncio.run(seed_url(settings.database_url)))
+    print(asyncio.run(seed_url(settings)))
 
 
 def run_dev(settings: Settings) -> None:

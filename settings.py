@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     max_active_generations_per_user: int = Field(default=2, ge=1)
     max_generations_per_day: int = Field(default=50, ge=1)
     generation_max_tries: int = Field(default=3, ge=1)
+    generation_retry_base_seconds: float = Field(default=2.0, ge=0)
     generation_job_timeout_seconds: int = Field(default=300, ge=1)
     reconcile_interval_seconds: int = Field(default=60, ge=1)
 

@@ -14,15 +14,21 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
 from api.context import Context, Services, build_context
 from api.schema import schema
+from api.webhooks import payments_webhook
+from db.catalog import Catalog
 from db.pool import create_pool
 from settings import Settings
+from workers.storage import storage_for
+from workers.storage.directory import media_app
 
 logger = logging.getLogger(__name__)
 PROBE_TIMEOUT_SECONDS = 2.0
@@ -35,6 +41,16 @@ class FanreelGraphQL(GraphQL[Context, None]):
         if isinstance(response, Response):
             response.headers["X-Request-Id"] = context.request_id
         return context
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Subscriptions authenticate in connection_init ({"authorization": "Bearer <token>"})."""
+        authorization = context.connection_params.get("authorization")
+        fresh = await build_context(context.services, context.request, authorization if isinstance(authorization, str) else None)
+        if fresh.user_id is None and isinstance(context.request, WebSocket):
+            await context.request.close(code=4401, reason="Unauthorized")
+            raise ConnectionRejectionError()
+        context.token_hash, context.user_id, context.loaders = fresh.token_hash, fresh.user_id, fresh.loaders
+        return UNSET
 
 
 def graphql_app() -> FanreelGraphQL:
@@ -53,7 +69,10 @@ async def healthz(request: Request) -> Response:
 
 async def readyz(request: Request) -> Response:
     services: Services = request.app.state.services
-    checks = {"postgres": await _probe(services.pool.fetchval("SELECT 1")), "redis": await _probe(services.redis.ping())}
+    checks = {
+        "postgres": await _probe(services.pool.fetchval("SELECT 1")),
+        "redis": await _probe(services.redis.ping()),
+    }
     ready = all(state == "ok" for state in checks.values())
     return JSONResponse({"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503)
 
@@ -73,10 +92,13 @@ def create_app(settings: Settings) -> Starlette:
         assert settings.database_url and settings.redis_url, "the API needs DATABASE_URL and REDIS_URL"
         pool = await create_pool(settings.database_url)
         redis = ArqRedis.from_url(settings.redis_url)
-        app.state.services = Services(settings=settings, pool=pool, redis=redis)
+        catalog = Catalog(settings.database_url)
+        storage = storage_for(settings)
+        app.state.services = Services(settings=settings, pool=pool, redis=redis, catalog=catalog, storage=storage)
         try:
             yield
         finally:
+            await catalog.close()
             await redis.aclose()
             await pool.close()
 
@@ -86,7 +108,16 @@ def create_app(settings: Settings) -> Starlette:
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
+        Route("/webhooks/payments", payments_webhook, methods=["POST"]),
     ]
-    middleware = [Middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
-                             allow_headers=["authorization", "content-type", "x-device-id"])]
+    if settings.storage == "directory":
+        routes.append(Mount("/media", app=media_app(settings.media_dir)))
+    middleware = [
+        Middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST"],
+            allow_headers=["authorization", "content-type", "x-device-id"],
+        )
+    ]
     return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)

@@ -16,6 +16,8 @@ from strawberry.types import Info as StrawberryInfo
 from api.auth import bearer_token, token_hash
 from api.errors import Unauthenticated
 from api.loaders import Loaders
+from db.catalog import Catalog
+from workers.storage import Storage
 from db.queries.tokens import token_user
 
 if TYPE_CHECKING:
@@ -29,6 +31,8 @@ class Services:
     settings: Settings
     pool: asyncpg.Pool
     redis: ArqRedis
+    catalog: Catalog
+    storage: Storage
 
 
 @dataclass
@@ -40,6 +44,8 @@ class Context:
     token_hash: bytes | None = None
     user_id: UUID | None = None
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
+    # The payload of a WebSocket's connection_init (strawberry fills it in).
+    connection_params: dict[str, object] = field(default_factory=dict)
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -76,4 +82,3 @@ async def build_context(services: Services, request: Request | WebSocket | None,
         token_hash=digest,
         user_id=user_id,
     )
-

@@ -9,12 +9,15 @@ credentials, forbidden access, bad arguments). Anything else is masked as
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import ClassVar
+from typing import TYPE_CHECKING, Annotated, ClassVar
 
 import asyncpg
 import strawberry
 
 from domain.errors import DomainError, ErrorCode, FieldError
+
+if TYPE_CHECKING:
+    from api.characters.types import PolicyReason
 
 ErrorCodeType = strawberry.enum(ErrorCode, name="ErrorCode")
 
@@ -54,20 +57,25 @@ class UserError:
     )
     code: ErrorCodeType  # type: ignore[valid-type]
     message: str
+    reasons: list[Annotated[PolicyReason, strawberry.lazy("api.characters.types")]] | None = strawberry.field(
+        default=None, description="Set for POLICY_DENIED: the rule that refused, per character."
+    )
 
 
 def user_errors(error: DomainError) -> list[UserError]:
-    return [from_field_error(e) for e in error.errors]
+    """The userErrors of a failed mutation; POLICY_DENIED errors carry the policy reasons."""
+    from api.characters.types import PolicyReason
+
+    reasons = [PolicyReason.of(reason) for reason in error.reasons]
+    return [from_field_error(e, reasons if e.code is ErrorCode.POLICY_DENIED else None) for e in error.errors]
 
 
-def from_field_error(error: FieldError) -> UserError:
+def from_field_error(error: FieldError, reasons: list[PolicyReason] | None = None) -> UserError:
     field = list(error.field) if error.field is not None else None
-    return UserError(field=field, code=error.code, message=error.message)
+    return UserError(field=field, code=error.code, message=error.message, reasons=reasons)
 
 
-def constraint_error(
-    exc: asyncpg.IntegrityConstraintViolationError, known: Mapping[str, FieldError]
-) -> DomainError:
+def constraint_error(exc: asyncpg.IntegrityConstraintViolationError, known: Mapping[str, FieldError]) -> DomainError:
     """Map a violated, named constraint to its user error; re-raise the unknown ones."""
     constraint = getattr(exc, "constraint_name", None)
     if constraint in known:

@@ -33,9 +33,9 @@ class PageSizeRule(ValidationRule):
     """`first` written as a literal above the page limit fails validation (variables: see pagination)."""
 
     def enter_argument(self, node: ArgumentNode, *_: Any) -> None:
-        if node.name.value == "first" and isinstance(node.value, IntValueNode):
-            if int(node.value.value) > MAX_PAGE_SIZE:
-                self.report_error(GraphQLError(f"first must be at most {MAX_PAGE_SIZE}.", node))
+        literal = node.value
+        if node.name.value == "first" and isinstance(literal, IntValueNode) and int(literal.value) > MAX_PAGE_SIZE:
+            self.report_error(GraphQLError(f"first must be at most {MAX_PAGE_SIZE}.", node))
 
 
 def is_expected(error: GraphQLError) -> bool:

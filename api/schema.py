@@ -12,12 +12,22 @@ from strawberry.types import ExecutionContext
 
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
+from api.characters.mutations import CharacterMutations
+from api.characters.queries import CharacterQueries
 from api.extensions import default_extensions
+from api.holders.mutations import HolderMutations
 from api.node import NodeQueries
+from api.remix.mutations import RemixMutations
+from api.remix.queries import RemixQueries
+from api.videos.mutations import VideoMutations
+from api.videos.subscriptions import VideoSubscriptions
 from api.scalars import SCALAR_MAP
 
-Query = merge_types("Query", (NodeQueries, AccountQueries))
-Mutation = merge_types("Mutation", (AccountMutations,))
+Query = merge_types("Query", (NodeQueries, AccountQueries, CharacterQueries, RemixQueries))
+Mutation = merge_types(
+    "Mutation", (AccountMutations, HolderMutations, CharacterMutations, RemixMutations, VideoMutations)
+)
+Subscription = merge_types("Subscription", (VideoSubscriptions,))
 
 
 class FanreelSchema(strawberry.Schema):
@@ -31,6 +41,7 @@ def build_schema() -> FanreelSchema:
     return FanreelSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         extensions=default_extensions(),
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )

@@ -34,9 +34,7 @@ class FieldError:
 class DomainError(Exception):
     """One or more expected failures; `reasons` carries the policy reasons of a POLICY_DENIED."""
 
-    def __init__(
-        self, errors: FieldError | Iterable[FieldError], /, *, reasons: Iterable[Reason] = ()
-    ) -> None:
+    def __init__(self, errors: FieldError | Iterable[FieldError], /, *, reasons: Iterable[Reason] = ()) -> None:
         self.errors: tuple[FieldError, ...] = (errors,) if isinstance(errors, FieldError) else tuple(errors)
         if not self.errors:
             raise ValueError("DomainError needs at least one FieldError")

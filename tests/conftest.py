@@ -120,4 +120,3 @@ async def client(app: Starlette, db_pool: asyncpg.Pool, redis: Redis) -> AsyncIt
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield GraphQLClient(http)
-

@@ -75,3 +75,59 @@ async def create_user(client: GraphQLClient, **overrides: str) -> Account:
     payload = result.data["signUp"]
     assert payload["userErrors"] == [], payload["userErrors"]
     return Account(payload["user"]["id"], payload["user"]["handle"], payload["token"], values["password"])
+
+
+def policy(**overrides: Any) -> dict[str, Any]:
+    """A PolicyInput: open to everyone unless overridden."""
+    return {
+        "audience": "EVERYONE",
+        "requiresReview": False,
+        "allowDerivatives": True,
+        "allowCrossovers": True,
+        "blockedCoCharacterIds": [],
+        "maxRating": "R",
+        "bannedTerms": [],
+        "maxDurationSeconds": 60,
+        "attribution": None,
+        "revenueShareBps": 1000,
+        "generationFee": "0",
+        "onRestrict": "KEEP",
+    } | overrides
+
+
+CREATE_HOLDER = """
+mutation CreateHolder($name: String!) {
+  createHolder(input: {name: $name}) { holder { id name kind } userErrors { field code message } }
+}
+"""
+CREATE_CHARACTER = """
+mutation CreateCharacter($input: CreateCharacterInput!) {
+  createCharacter(input: $input) {
+    character { id name aliases policy { version audience } }
+    userErrors { field code message }
+  }
+}
+"""
+
+
+async def create_holder(client: GraphQLClient, owner: Account, name: str = "Northwind Studios") -> str:
+    result = await client.execute(CREATE_HOLDER, {"name": name}, token=owner.token)
+    payload = result.data["createHolder"]
+    assert payload["userErrors"] == [], payload["userErrors"]
+    holder_id: str = payload["holder"]["id"]
+    return holder_id
+
+
+async def create_character(
+    client: GraphQLClient,
+    owner: Account,
+    holder_id: str,
+    name: str,
+    aliases: list[str] | None = None,
+    **policy_overrides: Any,
+) -> str:
+    values = {"holderId": holder_id, "name": name, "aliases": aliases or [], "policy": policy(**policy_overrides)}
+    payload = (await client.execute(CREATE_CHARACTER, {"input": values}, token=owner.token)).data["createCharacter"]
+    assert payload["userErrors"] == [], payload["userErrors"]
+    character_id: str = payload["character"]["id"]
+    return character_id

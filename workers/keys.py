@@ -16,3 +16,8 @@ HEALTH_CHECK = f"{PREFIX}:worker-health"
 def generate_job_id(video_id: UUID) -> str:
     """Derived from the video id, so re-enqueueing a queued generation is a no-op."""
     return f"generate:{video_id}"
+
+
+def video_status_channel(video_id: UUID) -> str:
+    """Pub/sub channel carrying a video's status changes to every API process."""
+    return f"{PREFIX}:video-status:{video_id}"

@@ -8,9 +8,12 @@ from typing import Any
 from arq.connections import RedisSettings
 from arq.cron import cron
 
+from db.catalog import Catalog
 from db.pool import create_pool
 from settings import Settings
-from workers import housekeeping, keys
+from workers import generate, housekeeping, keys
+from workers.generators import build_generator
+from workers.storage import storage_for
 
 logger = logging.getLogger(__name__)
 
@@ -19,20 +22,38 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
     assert settings.database_url, "the worker needs DATABASE_URL"
     ctx["pool"] = await create_pool(settings.database_url)
+    ctx["catalog"] = Catalog(settings.database_url)
+    ctx["storage"] = storage_for(settings)
+    ctx["generator"] = build_generator(
+        settings.generator,
+        http_url=settings.generator_http_url,
+        http_token=settings.generator_http_token,
+        poll_seconds=settings.generator_http_poll_seconds,
+        timeout_seconds=settings.generator_http_timeout_seconds,
+    )
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
-    pool = ctx.get("pool")
-    if pool is not None:
-        await pool.close()
+    if "catalog" in ctx:
+        await ctx["catalog"].close()
+    if "pool" in ctx:
+        await ctx["pool"].close()
+
+
+def every(seconds: int) -> set[int]:
+    """The seconds of a minute at which a cron job runs to repeat about every `seconds` (≤ 60)."""
+    return set(range(0, 60, max(1, min(seconds, 60))))
 
 
 def worker_settings(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `arq.worker.Worker` (also used by tests with burst=True)."""
     assert settings.redis_url, "the worker needs REDIS_URL"
     return {
-        "functions": [housekeeping.purge_expired_tokens],
-        "cron_jobs": [cron(housekeeping.purge_expired_tokens, minute={7}, run_at_startup=False)],
+        "functions": [generate.generate, generate.reconcile, housekeeping.purge_expired_tokens],
+        "cron_jobs": [
+            cron(generate.reconcile, second=every(settings.reconcile_interval_seconds), run_at_startup=True),
+            cron(housekeeping.purge_expired_tokens, minute={7}, second={0}),
+        ],
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "queue_name": keys.QUEUE,
         "health_check_key": keys.HEALTH_CHECK,
@@ -41,5 +62,6 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
         "on_shutdown": on_shutdown,
         "ctx": {"settings": settings},
         "job_timeout": settings.generation_job_timeout_seconds,
+        "max_tries": settings.generation_max_tries,
         "keep_result": 60,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
@@ -10,7 +11,13 @@ import strawberry
 from api.context import Info
 from api.ids import to_global_id
 from api.node import Node, register_node
-from db.queries import users
+from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
+from db.queries import holders, users, videos
+
+if TYPE_CHECKING:
+    from api.characters.types import Character
+    from api.holders.types import Holder
+    from api.videos.types import Video
 
 
 @strawberry.type(name="User")
@@ -33,6 +40,13 @@ class User(Node):
             follower_count=row.follower_count,
             following_count=row.following_count,
         )
+
+    @strawberry.field(description="The user's own likeness, if they registered one with createCameo.")
+    async def cameo(self, info: Info) -> Annotated[Character, strawberry.lazy("api.characters.types")] | None:
+        from api.characters.types import load_character
+
+        cameo_id = await info.context.loaders.cameo_of_user.load(self.raw_id)
+        return await load_character(info, cameo_id) if cameo_id else None
 
     @strawberry.field(description="Whether the signed-in viewer follows this user (false when signed out).")
     async def viewer_follows(self, info: Info) -> bool:
@@ -58,3 +72,26 @@ class Viewer:
         user = await load_user(info, self.user_id)
         assert user is not None, "a valid token always belongs to an existing user"
         return user
+
+    @strawberry.field(
+        description="The viewer's unpublished videos (queued, generating, drafts, pending, rejected, failed), "
+        "newest first."
+    )
+    async def drafts(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Video, strawberry.lazy("api.videos.types")]]:
+        from api.videos.types import Video
+
+        size = page_size(first)
+        keyset = decode_cursor(after, datetime.fromisoformat, UUID)
+        async with info.context.pool.acquire() as conn:
+            rows = await videos.drafts_of(conn, creator_id=self.user_id, after=keyset, limit=size + 1)  # type: ignore[arg-type]
+        return connection(rows, size, Video.from_row, lambda r: encode_cursor(r.created_at.isoformat(), r.id), after=after)
+
+    @strawberry.field(description="Holders the viewer is a member of (their personal cameo holder included).")
+    async def holders(self, info: Info) -> list[Annotated[Holder, strawberry.lazy("api.holders.types")]]:
+        from api.holders.types import Holder
+
+        async with info.context.pool.acquire() as conn:
+            rows = await holders.holders_of_user(conn, user_id=self.user_id)
+        return [Holder.from_row(row) for row in rows]

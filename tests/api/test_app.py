@@ -6,8 +6,8 @@ import logging
 import uuid
 
 import httpx
-from graphql import build_schema, parse, specified_rules, validate
 import pytest
+from graphql import build_schema, parse, specified_rules, validate
 from starlette.applications import Starlette
 
 from api.app import create_app

@@ -114,7 +114,7 @@ async def test_wrong_password_and_unknown_user_get_one_identical_error(client: G
 
 async def test_log_out_revokes_only_that_token(client: GraphQLClient) -> None:
     account = await create_user(client, handle="alice")
-    second = (await client.execute(LOG_IN, {"input": {"handleOrEmail": "alice", "password": account.password}}))
+    second = await client.execute(LOG_IN, {"input": {"handleOrEmail": "alice", "password": account.password}})
     second_token = second.data["logIn"]["token"]
     assert (await client.execute(LOG_OUT, token=account.token)).data == {"logOut": True}
     revoked = await client.execute(VIEWER, token=account.token)

@@ -1,0 +1,75 @@
+"""The Holder type: an organisation or a person holding rights in characters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+import strawberry
+
+from api.accounts.types import User
+from api.characters.types import Character
+from api.context import Info
+from api.enums import HolderKindType
+from api.errors import Forbidden
+from api.ids import to_global_id
+from api.node import Node, register_node
+from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
+from db.queries import characters, holders
+
+
+@strawberry.type(name="Holder")
+class Holder(Node):
+    name: str
+    kind: HolderKindType  # type: ignore[valid-type]
+    created_at: datetime
+    raw_id: strawberry.Private[UUID]
+
+    @classmethod
+    def from_row(cls, row: holders.Holder) -> Holder:
+        return cls(
+            id=strawberry.ID(to_global_id("Holder", row.id)),
+            raw_id=row.id,
+            name=row.name,
+            kind=row.kind,
+            created_at=row.created_at,
+        )
+
+    @strawberry.field
+    async def characters(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Character]:
+        size = page_size(first)
+        keyset = decode_cursor(after, str, UUID)
+        async with info.context.pool.acquire() as conn:
+            rows = await characters.characters_of_holder(
+                conn,
+                holder_id=self.raw_id,
+                after=keyset,
+                limit=size + 1,  # type: ignore[arg-type]
+            )
+        for row in rows:
+            info.context.loaders.character.prime(row.id, row)
+        return connection(rows, size, Character.from_row, lambda r: encode_cursor(r.name, r.id), after=after)
+
+    @strawberry.field(description="Members only (FORBIDDEN otherwise).")
+    async def members(self, info: Info) -> list[User]:
+        await require_member(info, self.raw_id)
+        async with info.context.pool.acquire() as conn:
+            ids = await holders.member_ids(conn, holder_id=self.raw_id)
+        rows = await info.context.loaders.user.load_many(ids)
+        return [User.from_row(row) for row in rows if row is not None]
+
+
+async def require_member(info: Info, holder_id: UUID) -> UUID:
+    """The viewer's id when they are a member of the holder; UNAUTHENTICATED or FORBIDDEN otherwise."""
+    viewer_id = info.context.require_viewer()
+    if holder_id not in await info.context.loaders.viewer_holder_ids():
+        raise Forbidden("Only the holder's members may do this.")
+    return viewer_id
+
+
+async def load_holder(info: Info, holder_id: UUID) -> Holder | None:
+    row = await info.context.loaders.holder.load(holder_id)
+    return Holder.from_row(row) if row else None
+
+
+register_node("Holder", load_holder)

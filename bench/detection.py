@@ -1,0 +1,121 @@
+"""Benchmark of name detection (RULES.md §2): `python bench/detection.py` from the repository root.
+
+Builds detectors over 1k, 10k and 100k synthetic aliases, then times `Detector.find` on a
+1,000-character prompt. Budgets: p99 ≤ 1 ms with 100k aliases, and p99(100k) / p99(1k) ≤ 1.5
+(detection time must not grow with the number of registered characters). Exits 0 either way.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from domain.detection import Detector  # noqa: E402  (needs the path above)
+
+SEED = 20240611
+SIZES = (1_000, 10_000, 100_000)
+FINDS = 2_000
+PROMPT_CHARS = 1_000
+P99_BUDGET_US = 1_000.0
+RATIO_BUDGET = 1.5
+HITS = ("Korvath Velmire", "Zantorix")  # forced into every alias set and the prompt
+
+# Mostly consonant-vowel syllables with an occasional cluster or closing consonant, as in
+# "Korvath", "Velmire", "Elowen": duplicates in the tuples weight the choice.
+_ONSETS = tuple("bcdfghjklmnprstvwz" * 3) + ("br", "ch", "dr", "gr", "kr", "sh", "st", "th", "tr", "")
+_VOWELS = tuple("aeiou" * 4) + ("y", "ai", "ea", "ei", "ia", "io", "ou")
+_CODAS = ("",) * 30 + tuple("lmnrsx") + ("th", "nd", "rk", "st")
+_PROMPT_WORDS = (
+    "a the of and in on with at to from cinematic shot slow motion golden hour city street "
+    "rain neon lights dancing singing running jumping over rooftops friendly dragon castle "
+    "forest ocean waves sunset dramatic lighting close up wide angle camera pans left while "
+    "crowd cheers fireworks explode behind them vintage film grain style anime watercolor "
+    "painting epic battle between two heroes laughing together coffee shop cozy morning 4K "
+    "80s synthwave retro arcade robot cat riding skateboard through park autumn leaves falling"
+).split()
+
+
+def pseudo_word(rng: random.Random, syllables: int) -> str:
+    return "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) + rng.choice(_CODAS) for _ in range(syllables))
+
+
+def pseudo_name(rng: random.Random) -> str:
+    """A character ("Brelthor"), a person ("Mira Kestelon") or a handle ("skai_voth92")."""
+    shape = rng.random()
+    if shape < 0.45:
+        return pseudo_word(rng, rng.choice((2, 2, 3))).capitalize()
+    if shape < 0.8:
+        first, last = pseudo_word(rng, 2), pseudo_word(rng, rng.choice((2, 3)))
+        return f"{first.capitalize()} {last.capitalize()}"
+    digits = str(rng.randrange(100)) if rng.random() < 0.5 else ""
+    return f"{pseudo_word(rng, rng.choice((1, 2)))}_{pseudo_word(rng, 2)}{digits}"
+
+
+def pseudo_names(count: int, rng: random.Random) -> list[str]:
+    names = list(HITS)
+    while len(names) < count:
+        names.append(pseudo_name(rng))
+    return names
+
+
+def make_prompt(rng: random.Random) -> str:
+    words: list[str] = []
+    while sum(len(w) + 1 for w in words) < PROMPT_CHARS - 40:
+        words.append(rng.choice(_PROMPT_WORDS))
+    words.insert(len(words) // 3, HITS[0] + ",")
+    words.insert(2 * len(words) // 3, HITS[1].upper() + "'s")
+    return " ".join(words)[:PROMPT_CHARS]
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def time_finds(detector: Detector[int], prompt: str) -> list[float]:
+    for _ in range(50):  # warm the fold cache and the CPU caches
+        detector.find(prompt)
+    samples: list[float] = []
+    gc.disable()  # as timeit does: a collection pause is not detection time
+    try:
+        for _ in range(FINDS):
+            start = time.perf_counter_ns()
+            detector.find(prompt)
+            samples.append((time.perf_counter_ns() - start) / 1_000)
+    finally:
+        gc.enable()
+    return samples
+
+
+def main() -> int:
+    rng = random.Random(SEED)
+    names = pseudo_names(max(SIZES), rng)
+    prompt = make_prompt(rng)
+    print(f"prompt: {len(prompt)} characters, {FINDS} finds per size")
+    p99s: dict[int, float] = {}
+    for size in SIZES:
+        started = time.perf_counter()
+        detector = Detector((i, name) for i, name in enumerate(names[:size]))
+        build = time.perf_counter() - started
+        found = detector.find(prompt)
+        assert {0, 1} <= found, f"the two planted names were not found: {sorted(found)}"
+        samples = time_finds(detector, prompt)
+        p99s[size] = percentile(samples, 0.99)
+        p50 = statistics.median(samples)
+        print(f"{size:>7} aliases: build {build:6.2f} s   p50 {p50:7.1f} µs   p99 {p99s[size]:7.1f} µs")
+    ratio = p99s[max(SIZES)] / p99s[min(SIZES)]
+    print(f"ratio p99({max(SIZES)}) / p99({min(SIZES)}): {ratio:.2f}")
+    verdict = p99s[max(SIZES)] <= P99_BUDGET_US
+    print(f"{'PASS' if verdict else 'FAIL'}: p99 at {max(SIZES)} aliases ≤ {P99_BUDGET_US:.0f} µs")
+    print(f"{'PASS' if ratio <= RATIO_BUDGET else 'FAIL'}: ratio ≤ {RATIO_BUDGET}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

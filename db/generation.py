@@ -1,0 +1,148 @@
+"""Generation money and state: charging into escrow, settling on success, refunding on failure.
+
+`create_generation` is createRemix's one transaction (RULES §4): the creator's row is locked
+first, so quotas, free generations, idempotency keys and the wallet balance stay exact when
+one creator's requests race.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+import asyncpg
+
+from db.catalog import Catalog
+from db.queries import ledger, videos
+from db.queries.ledger import AccountKind, LedgerKind, Posting
+from db.remix import PricingConfig, RemixPlan, RemixRequest, plan_remix, record_denial
+from domain.errors import DomainError, ErrorCode, FieldError
+from domain.policy import Decision, policy_denied
+
+
+@dataclass(frozen=True)
+class GenerationConfig:
+    pricing: PricingConfig
+    max_active: int
+    max_per_day: int
+
+
+@dataclass(frozen=True)
+class Created:
+    video_id: UUID
+    new: bool  # False when an earlier request with the same idempotency key made it
+
+
+class _Denied(Exception):
+    def __init__(self, plan: RemixPlan) -> None:
+        self.plan = plan
+
+
+LOCK_CREATOR = "SELECT id FROM users WHERE id = $1 FOR UPDATE"
+
+
+async def create_generation(
+    conn: asyncpg.Connection,
+    catalog: Catalog,
+    config: GenerationConfig,
+    request: RemixRequest,
+    *,
+    aspect: str,
+    idempotency_key: str | None,
+) -> Created:
+    """Plan, check quotas, charge and write the QUEUED video; DomainError when refused (nothing charged)."""
+    try:
+        async with conn.transaction():
+            await conn.execute(LOCK_CREATOR, request.creator_id)
+            if idempotency_key is not None:
+                existing = await videos.find_by_idempotency_key(
+                    conn, creator_id=request.creator_id, key=idempotency_key
+                )
+                if existing is not None:
+                    return Created(existing, new=False)
+            plan = await plan_remix(conn, catalog, config.pricing, request)
+            if plan.decision.decision is Decision.DENY:
+                raise _Denied(plan)
+            await _check_quotas(conn, config, request.creator_id)
+            video_id = await _insert(conn, plan, request, aspect=aspect, idempotency_key=idempotency_key)
+            await charge(conn, video_id=video_id, creator_id=request.creator_id, amount=plan.quote.total_micros)
+            return Created(video_id, new=True)
+    except _Denied as denied:
+        # The refusal itself is counted (the holders' demand signal), in a transaction of its own.
+        async with conn.transaction():
+            await record_denial(conn, denied.plan.decision)
+        raise policy_denied(denied.plan.decision) from None
+
+
+async def _check_quotas(conn: asyncpg.Connection, config: GenerationConfig, creator_id: UUID) -> None:
+    active, today = await videos.generation_counts(conn, creator_id=creator_id)
+    if active >= config.max_active:
+        message = f"At most {config.max_active} generations may run at once; wait for one to finish."
+        raise DomainError(FieldError(ErrorCode.QUOTA_EXCEEDED, message))
+    if today >= config.max_per_day:
+        message = f"At most {config.max_per_day} generations a day."
+        raise DomainError(FieldError(ErrorCode.QUOTA_EXCEEDED, message))
+
+
+async def _insert(
+    conn: asyncpg.Connection, plan: RemixPlan, request: RemixRequest, *, aspect: str, idempotency_key: str | None
+) -> UUID:
+    video_id = await videos.insert_video(
+        conn,
+        creator_id=request.creator_id,
+        prompt=request.prompt,
+        aspect=aspect,
+        duration_seconds=request.duration_seconds,
+        rating=plan.rating.name,
+        remix_of_id=request.remix_of_id,
+        idempotency_key=idempotency_key,
+        cost_micros=plan.quote.total_micros,
+        base_price_micros=plan.quote.base_micros,
+    )
+    fees = {fee.character_id: fee.micros for fee in plan.quote.fees}
+    reviewing = set(plan.decision.reviewing_character_ids)
+    licenses = [
+        videos.License(
+            video_id=video_id,
+            character_id=c.character_id,
+            policy_version=c.policy.version,
+            revenue_share_bps=c.policy.revenue_share_bps,
+            generation_fee_micros=fees.get(c.character_id, 0),
+            attribution=c.policy.attribution,
+            review="PENDING" if c.character_id in reviewing else "NOT_REQUIRED",
+            review_note=None,
+        )
+        for c in plan.characters
+    ]
+    await videos.insert_licenses(conn, video_id=video_id, licenses=licenses)
+    return video_id
+
+
+async def charge(conn: asyncpg.Connection, *, video_id: UUID, creator_id: UUID, amount: int) -> None:
+    """Wallet → escrow; INSUFFICIENT_FUNDS when the wallet holds less."""
+    wallet = await ledger.wallet_account(conn, user_id=creator_id)
+    escrow = await ledger.system_account(conn, AccountKind.ESCROW)
+    postings = [Posting(wallet, -amount), Posting(escrow, amount)]
+    await ledger.post(conn, kind=LedgerKind.GENERATION_CHARGE, postings=postings, video_id=video_id, memo="generation")
+
+
+async def settle(conn: asyncpg.Connection, video: videos.Video) -> None:
+    """Escrow → the platform (base price) and each holder (its license fee). Caller holds the video lock."""
+    escrow = await ledger.system_account(conn, AccountKind.ESCROW)
+    platform = await ledger.system_account(conn, AccountKind.PLATFORM)
+    base = [Posting(escrow, -video.base_price_micros), Posting(platform, video.base_price_micros)]
+    await ledger.post(conn, kind=LedgerKind.GENERATION_CHARGE, postings=base, video_id=video.id, memo="base price")
+    fees = await videos.fees_by_holder(conn, video_id=video.id)
+    if fees:
+        postings = [Posting(escrow, -sum(fees.values()))]
+        postings += [Posting(await ledger.holder_account(conn, holder_id=h), fee) for h, fee in sorted(fees.items())]
+        await ledger.post(conn, kind=LedgerKind.LICENSE_FEE, postings=postings, video_id=video.id, memo="license fees")
+
+
+async def refund(conn: asyncpg.Connection, video: videos.Video) -> None:
+    """Escrow → the creator's wallet, in full. Caller holds the video lock."""
+    escrow = await ledger.system_account(conn, AccountKind.ESCROW)
+    wallet = await ledger.wallet_account(conn, user_id=video.creator_id)
+    postings = [Posting(escrow, -video.cost_micros), Posting(wallet, video.cost_micros)]
+    await ledger.post(conn, kind=LedgerKind.GENERATION_REFUND, postings=postings, video_id=video.id, memo="refund")
+

@@ -1,0 +1,178 @@
+"""Characters and their aliases; catalog reads for detection; search."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+
+@dataclass(frozen=True)
+class Character:
+    id: UUID
+    holder_id: UUID
+    name: str
+    description: str | None
+    kind: str
+    follower_count: int
+    created_at: datetime
+    aliases: tuple[str, ...]
+
+
+CHARACTER_COLUMNS = """
+c.id, c.holder_id, c.name, c.description, c.kind, c.follower_count, c.created_at,
+coalesce((SELECT array_agg(a.alias ORDER BY a.position) FROM character_aliases a
+          WHERE a.character_id = c.id), '{}') AS aliases
+"""
+
+
+def _character(row: asyncpg.Record) -> Character:
+    return Character(
+        id=row["id"],
+        holder_id=row["holder_id"],
+        name=row["name"],
+        description=row["description"],
+        kind=row["kind"],
+        follower_count=row["follower_count"],
+        created_at=row["created_at"],
+        aliases=tuple(row["aliases"]),
+    )
+
+
+INSERT_CHARACTER = """
+INSERT INTO characters (holder_id, name, description, kind) VALUES ($1, $2, $3, $4) RETURNING id
+"""
+
+
+async def insert_character(
+    conn: asyncpg.Connection, *, holder_id: UUID, name: str, description: str | None, kind: str
+) -> UUID:
+    character_id: UUID = await conn.fetchval(INSERT_CHARACTER, holder_id, name, description, kind)
+    return character_id
+
+
+DELETE_ALIASES = "DELETE FROM character_aliases WHERE character_id = $1"
+INSERT_ALIASES = """
+INSERT INTO character_aliases (character_id, alias, position)
+SELECT $1, alias, position FROM unnest($2::text[]) WITH ORDINALITY AS t(alias, position)
+"""
+
+
+async def replace_aliases(conn: asyncpg.Connection, *, character_id: UUID, aliases: Sequence[str]) -> None:
+    await conn.execute(DELETE_ALIASES, character_id)
+    await conn.execute(INSERT_ALIASES, character_id, list(aliases))
+
+
+UPDATE_CHARACTER = """
+UPDATE characters SET name = coalesce($2, name),
+    description = CASE WHEN $3 THEN $4 ELSE description END, updated_at = now()
+WHERE id = $1
+"""
+
+
+async def update_character(
+    conn: asyncpg.Connection, *, character_id: UUID, name: str | None, description: str | None, set_description: bool
+) -> None:
+    await conn.execute(UPDATE_CHARACTER, character_id, name, set_description, description)
+
+
+GET_CHARACTERS = f"SELECT {CHARACTER_COLUMNS} FROM characters c WHERE c.id = ANY($1::uuid[])"
+
+
+async def get_characters(conn: asyncpg.Connection, *, character_ids: Sequence[UUID]) -> list[Character]:
+    return [_character(row) for row in await conn.fetch(GET_CHARACTERS, list(character_ids))]
+
+
+async def get_character(conn: asyncpg.Connection, *, character_id: UUID) -> Character | None:
+    found = await get_characters(conn, character_ids=[character_id])
+    return found[0] if found else None
+
+
+LOCK_CHARACTER = "SELECT holder_id FROM characters WHERE id = $1 FOR UPDATE"
+
+
+async def lock_character(conn: asyncpg.Connection, *, character_id: UUID) -> UUID | None:
+    """Lock the character row for this transaction (serialises policy versions); its holder id."""
+    holder_id: UUID | None = await conn.fetchval(LOCK_CHARACTER, character_id)
+    return holder_id
+
+
+CATALOG = """
+SELECT id AS character_id, name AS text FROM characters
+UNION ALL
+SELECT character_id, alias FROM character_aliases
+"""
+
+
+async def catalog_entries(conn: asyncpg.Connection) -> list[tuple[UUID, str]]:
+    """Every (character id, name or alias): what detection matches prompts against."""
+    return [(row["character_id"], row["text"]) for row in await conn.fetch(CATALOG)]
+
+
+CAMEOS_BY_HANDLE = """
+SELECT u.handle, c.id FROM users u
+JOIN holders h ON h.person_user_id = u.id
+JOIN characters c ON c.holder_id = h.id AND c.kind = 'CAMEO'
+WHERE u.handle = ANY($1::text[])
+"""
+
+
+async def cameos_by_handle(conn: asyncpg.Connection, *, handles: Sequence[str]) -> dict[str, UUID]:
+    return {row["handle"]: row["id"] for row in await conn.fetch(CAMEOS_BY_HANDLE, list(handles))}
+
+
+CAMEO_OF_USERS = """
+SELECT h.person_user_id, c.id FROM holders h JOIN characters c ON c.holder_id = h.id AND c.kind = 'CAMEO'
+WHERE h.person_user_id = ANY($1::uuid[])
+"""
+
+
+async def cameo_of_users(conn: asyncpg.Connection, *, user_ids: Sequence[UUID]) -> dict[UUID, UUID]:
+    return {row["person_user_id"]: row["id"] for row in await conn.fetch(CAMEO_OF_USERS, list(user_ids))}
+
+
+# Ranked by follower count, then name; the keyset is (follower_count DESC, name, id).
+SEARCH = f"""
+SELECT {CHARACTER_COLUMNS} FROM characters c
+WHERE ($1::text IS NULL OR c.id IN (
+        SELECT id FROM characters WHERE lower(name) LIKE $2 || '%' OR lower(name) % $1
+        UNION
+        SELECT character_id FROM character_aliases WHERE lower(alias) LIKE $2 || '%' OR lower(alias) % $1))
+  AND ($3::integer IS NULL OR (-c.follower_count, c.name, c.id) > (-$3::integer, $4::text, $5::uuid))
+ORDER BY c.follower_count DESC, c.name, c.id
+LIMIT $6
+"""
+
+
+async def search_characters(
+    conn: asyncpg.Connection, *, search: str | None, after: tuple[int, str, UUID] | None, limit: int
+) -> list[Character]:
+    text = search.strip().lower() if search and search.strip() else None
+    pattern = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") if text else None
+    follower_count, name, last_id = after if after else (None, None, None)
+    rows = await conn.fetch(SEARCH, text, pattern, follower_count, name, last_id, limit)
+    return [_character(row) for row in rows]
+
+
+OF_HOLDER = f"""
+SELECT {CHARACTER_COLUMNS} FROM characters c
+WHERE c.holder_id = $1 AND ($2::text IS NULL OR (c.name, c.id) > ($2::text, $3::uuid))
+ORDER BY c.name, c.id LIMIT $4
+"""
+
+
+async def characters_of_holder(
+    conn: asyncpg.Connection, *, holder_id: UUID, after: tuple[str, UUID] | None, limit: int
+) -> list[Character]:
+    name, last_id = after if after else (None, None)
+    return [_character(row) for row in await conn.fetch(OF_HOLDER, holder_id, name, last_id, limit)]
+
+
+FOLLOWED_AMONG = "SELECT character_id FROM character_follows WHERE user_id = $1 AND character_id = ANY($2::uuid[])"
+
+
+async def followed_among(conn: asyncpg.Connection, *, user_id: UUID, character_ids: Sequence[UUID]) -> set[UUID]:
+    return {row["character_id"] for row in await conn.fetch(FOLLOWED_AMONG, user_id, list(character_ids))}

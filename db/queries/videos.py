@@ -1,0 +1,300 @@
+"""Videos and their per-character licenses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+
+
+@dataclass(frozen=True)
+class Media:
+    key: str
+    thumbnail_key: str
+    manifest_key: str
+    content_type: str
+    width: int
+    height: int
+    duration_seconds: float
+    size_bytes: int
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Video:
+    id: UUID
+    creator_id: UUID
+    prompt: str
+    caption: str | None
+    status: str
+    status_reason: str | None
+    aspect: str
+    duration_seconds: int
+    rating: str
+    remix_of_id: UUID | None
+    cost_micros: int
+    base_price_micros: int
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None
+    media: Media | None
+    character_ids: tuple[UUID, ...]
+
+
+@dataclass(frozen=True)
+class License:
+    video_id: UUID
+    character_id: UUID
+    policy_version: int
+    revenue_share_bps: int
+    generation_fee_micros: int
+    attribution: str | None
+    review: str
+    review_note: str | None
+
+
+VIDEO_COLUMNS = """
+v.id, v.creator_id, v.prompt, v.caption, v.status, v.status_reason, v.aspect, v.duration_seconds, v.rating,
+v.remix_of_id, v.cost_micros, v.base_price_micros, v.attempts, v.created_at, v.updated_at, v.published_at,
+v.media_key, v.thumbnail_key, v.manifest_key, v.content_type, v.width, v.height, v.media_duration_seconds,
+v.size_bytes, v.sha256,
+coalesce((SELECT array_agg(l.character_id ORDER BY l.position) FROM video_licenses l WHERE l.video_id = v.id), '{}')
+    AS character_ids
+"""
+
+
+def _video(row: asyncpg.Record) -> Video:
+    media = None
+    if row["media_key"] is not None:
+        media = Media(
+            key=row["media_key"],
+            thumbnail_key=row["thumbnail_key"],
+            manifest_key=row["manifest_key"],
+            content_type=row["content_type"],
+            width=row["width"],
+            height=row["height"],
+            duration_seconds=row["media_duration_seconds"],
+            size_bytes=row["size_bytes"],
+            sha256=row["sha256"],
+        )
+    return Video(
+        id=row["id"],
+        creator_id=row["creator_id"],
+        prompt=row["prompt"],
+        caption=row["caption"],
+        status=row["status"],
+        status_reason=row["status_reason"],
+        aspect=row["aspect"],
+        duration_seconds=row["duration_seconds"],
+        rating=row["rating"],
+        remix_of_id=row["remix_of_id"],
+        cost_micros=row["cost_micros"],
+        base_price_micros=row["base_price_micros"],
+        attempts=row["attempts"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        published_at=row["published_at"],
+        media=media,
+        character_ids=tuple(row["character_ids"]),
+    )
+
+
+INSERT_VIDEO = """
+INSERT INTO videos (creator_id, prompt, aspect, duration_seconds, rating, remix_of_id, idempotency_key,
+                    cost_micros, base_price_micros)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+RETURNING id
+"""
+
+
+async def insert_video(
+    conn: asyncpg.Connection,
+    *,
+    creator_id: UUID,
+    prompt: str,
+    aspect: str,
+    duration_seconds: int,
+    rating: str,
+    remix_of_id: UUID | None,
+    idempotency_key: str | None,
+    cost_micros: int,
+    base_price_micros: int,
+) -> UUID:
+    video_id: UUID = await conn.fetchval(
+        INSERT_VIDEO,
+        creator_id,
+        prompt,
+        aspect,
+        duration_seconds,
+        rating,
+        remix_of_id,
+        idempotency_key,
+        cost_micros,
+        base_price_micros,
+    )
+    return video_id
+
+
+INSERT_LICENSES = """
+INSERT INTO video_licenses (video_id, character_id, position, policy_version, revenue_share_bps,
+                            generation_fee_micros, attribution, review)
+SELECT $1, t.character_id, t.position, t.policy_version, t.share, t.fee, t.attribution, t.review
+FROM unnest($2::uuid[], $3::int[], $4::int[], $5::bigint[], $6::text[], $7::text[])
+    WITH ORDINALITY AS t(character_id, policy_version, share, fee, attribution, review, position)
+"""
+
+
+async def insert_licenses(conn: asyncpg.Connection, *, video_id: UUID, licenses: Sequence[License]) -> None:
+    await conn.execute(
+        INSERT_LICENSES,
+        video_id,
+        [lic.character_id for lic in licenses],
+        [lic.policy_version for lic in licenses],
+        [lic.revenue_share_bps for lic in licenses],
+        [lic.generation_fee_micros for lic in licenses],
+        [lic.attribution for lic in licenses],
+        [lic.review for lic in licenses],
+    )
+
+
+GET_VIDEOS = f"SELECT {VIDEO_COLUMNS} FROM videos v WHERE v.id = ANY($1::uuid[])"
+
+
+async def get_videos(conn: asyncpg.Connection, *, video_ids: Sequence[UUID]) -> list[Video]:
+    return [_video(row) for row in await conn.fetch(GET_VIDEOS, list(video_ids))]
+
+
+async def get_video(conn: asyncpg.Connection, *, video_id: UUID) -> Video | None:
+    found = await get_videos(conn, video_ids=[video_id])
+    return found[0] if found else None
+
+
+LOCK_VIDEO = f"SELECT {VIDEO_COLUMNS} FROM videos v WHERE v.id = $1 FOR UPDATE OF v"
+
+
+async def lock_video(conn: asyncpg.Connection, *, video_id: UUID) -> Video | None:
+    """The video, its row locked for the rest of the transaction."""
+    row = await conn.fetchrow(LOCK_VIDEO, video_id)
+    return _video(row) if row else None
+
+
+BY_IDEMPOTENCY_KEY = """
+SELECT id FROM videos WHERE creator_id = $1 AND idempotency_key = $2 AND created_at > now() - interval '24 hours'
+ORDER BY created_at LIMIT 1
+"""
+
+
+async def find_by_idempotency_key(conn: asyncpg.Connection, *, creator_id: UUID, key: str) -> UUID | None:
+    video_id: UUID | None = await conn.fetchval(BY_IDEMPOTENCY_KEY, creator_id, key)
+    return video_id
+
+
+GENERATION_COUNTS = """
+SELECT count(*) FILTER (WHERE status IN ('QUEUED', 'GENERATING')) AS active,
+       count(*) FILTER (WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS today
+FROM videos WHERE creator_id = $1
+"""
+
+
+async def generation_counts(conn: asyncpg.Connection, *, creator_id: UUID) -> tuple[int, int]:
+    """(generations in flight, generations started this UTC day) of a creator."""
+    row = await conn.fetchrow(GENERATION_COUNTS, creator_id)
+    return row["active"], row["today"]
+
+
+SET_STATUS = """
+UPDATE videos SET status = $2, status_reason = $3, updated_at = now(), attempts = attempts + $4 WHERE id = $1
+"""
+
+
+async def set_status(
+    conn: asyncpg.Connection, *, video_id: UUID, status: str, reason: str | None = None, attempt: bool = False
+) -> None:
+    await conn.execute(SET_STATUS, video_id, status, reason, int(attempt))
+
+
+SET_MEDIA = """
+UPDATE videos SET status = 'DRAFT', status_reason = NULL, updated_at = now(),
+    media_key = $2, thumbnail_key = $3, manifest_key = $4, content_type = $5, width = $6, height = $7,
+    media_duration_seconds = $8, size_bytes = $9, sha256 = $10, generator = $11, model = $12
+WHERE id = $1
+"""
+
+
+async def set_drafted(conn: asyncpg.Connection, *, video_id: UUID, media: Media, generator: str, model: str) -> None:
+    await conn.execute(
+        SET_MEDIA,
+        video_id,
+        media.key,
+        media.thumbnail_key,
+        media.manifest_key,
+        media.content_type,
+        media.width,
+        media.height,
+        media.duration_seconds,
+        media.size_bytes,
+        media.sha256,
+        generator,
+        model,
+    )
+
+
+LICENSES = """
+SELECT video_id, character_id, policy_version, revenue_share_bps, generation_fee_micros, attribution, review,
+       review_note
+FROM video_licenses WHERE video_id = ANY($1::uuid[]) ORDER BY video_id, position
+"""
+
+
+async def licenses_of(conn: asyncpg.Connection, *, video_ids: Sequence[UUID]) -> list[License]:
+    return [License(**dict(row)) for row in await conn.fetch(LICENSES, list(video_ids))]
+
+
+STUCK = """
+SELECT id FROM videos
+WHERE status IN ('QUEUED', 'GENERATING') AND updated_at < now() - make_interval(secs => $1)
+ORDER BY updated_at LIMIT $2
+"""
+
+
+async def stuck_video_ids(conn: asyncpg.Connection, *, older_than_seconds: float, limit: int = 500) -> list[UUID]:
+    return [row["id"] for row in await conn.fetch(STUCK, older_than_seconds, limit)]
+
+
+TOUCH = "UPDATE videos SET updated_at = now() WHERE id = ANY($1::uuid[])"
+
+
+async def touch(conn: asyncpg.Connection, *, video_ids: Sequence[UUID]) -> None:
+    await conn.execute(TOUCH, list(video_ids))
+
+
+FEES_BY_HOLDER = """
+SELECT c.holder_id, sum(l.generation_fee_micros)::bigint AS fee
+FROM video_licenses l JOIN characters c ON c.id = l.character_id
+WHERE l.video_id = $1 AND l.generation_fee_micros > 0 GROUP BY c.holder_id
+"""
+
+
+async def fees_by_holder(conn: asyncpg.Connection, *, video_id: UUID) -> dict[UUID, int]:
+    """The license fees a video's generation owes, per holder."""
+    return {row["holder_id"]: row["fee"] for row in await conn.fetch(FEES_BY_HOLDER, video_id)}
+
+
+DRAFTS = f"""
+SELECT {VIDEO_COLUMNS} FROM videos v
+WHERE v.creator_id = $1 AND v.status IN ('QUEUED', 'GENERATING', 'DRAFT', 'PENDING_REVIEW', 'REJECTED', 'FAILED')
+  AND ($2::timestamptz IS NULL OR (v.created_at, v.id) < ($2::timestamptz, $3::uuid))
+ORDER BY v.created_at DESC, v.id DESC LIMIT $4
+"""
+
+
+async def drafts_of(
+    conn: asyncpg.Connection, *, creator_id: UUID, after: tuple[datetime, UUID] | None, limit: int
+) -> list[Video]:
+    """A creator's unpublished videos, newest first (keyset: created_at, id)."""
+    created_at, last_id = after if after else (None, None)
+    return [_video(row) for row in await conn.fetch(DRAFTS, creator_id, created_at, last_id, limit)]

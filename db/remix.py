@@ -1,0 +1,220 @@
+"""A remix request, from raw input to a priced decision: the one path that `checkRemix`,
+`createRemix` and the worker's re-evaluation share.
+
+It gathers facts with queries (characters tagged, detected and inherited; their current
+policies; the creator's memberships, approvals and mutual follows; today's generations)
+and hands them to the pure rules in `domain`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+import asyncpg
+from domain.rating import Rating, rate_prompt
+
+from db.catalog import Catalog
+from db.queries import characters as character_queries
+from db.queries import holders, policies
+from db.queries.videos import Video
+from domain import policy, pricing
+from domain.detection import find_mentions
+from domain.errors import DomainError, ErrorCode, FieldError
+
+MAX_PROMPT_LENGTH = 2000
+
+
+@dataclass(frozen=True)
+class PricingConfig:
+    price_per_second_micros: int
+    free_per_day: int
+    max_characters: int
+
+
+@dataclass(frozen=True)
+class RemixRequest:
+    creator_id: UUID
+    prompt: str
+    character_ids: tuple[UUID, ...]
+    remix_of_id: UUID | None
+    duration_seconds: int
+
+
+@dataclass(frozen=True)
+class RemixPlan:
+    characters: tuple[policy.CharacterFacts, ...]
+    decision: policy.RemixDecision
+    rating: Rating
+    quote: pricing.Quote
+    member_holder_ids: frozenset[UUID]
+
+
+async def plan_remix(
+    conn: asyncpg.Connection, catalog: Catalog, config: PricingConfig, request: RemixRequest
+) -> RemixPlan:
+    """Validate, detect, evaluate and price; raise DomainError for input that cannot be planned."""
+    _validate(request)
+    inherited = await _inherited_characters(conn, request)
+    detected = await _detected_characters(conn, catalog, request.prompt)
+    ordered = _unique([*request.character_ids, *detected, *inherited])
+    if len(ordered) > config.max_characters:
+        message = f"A video may feature at most {config.max_characters} characters; this one has {len(ordered)}."
+        raise DomainError(FieldError(ErrorCode.INVALID, message, ("input", "characterIds")))
+    facts = await load_character_facts(conn, ordered)
+    if len(facts) < len(ordered):
+        raise DomainError(FieldError(ErrorCode.NOT_FOUND, "Unknown character.", ("input", "characterIds")))
+    evaluation = await load_request(
+        conn,
+        creator_id=request.creator_id,
+        prompt=request.prompt,
+        duration_seconds=request.duration_seconds,
+        characters=facts,
+        remix_of_character_ids=frozenset(inherited),
+    )
+    today = await generations_today(conn, user_id=request.creator_id)
+    quote = pricing.quote(
+        duration_seconds=request.duration_seconds,
+        price_per_second_micros=config.price_per_second_micros,
+        generations_today=today,
+        free_per_day=config.free_per_day,
+        characters=facts,
+        member_holder_ids=evaluation.member_holder_ids,
+    )
+    decision = policy.evaluate(evaluation)
+    return RemixPlan(facts, decision, evaluation.rating, quote, evaluation.member_holder_ids)
+
+
+async def record_denial(conn: asyncpg.Connection, decision: policy.RemixDecision) -> None:
+    """Count every DENY reason per character; nothing else of the refused request is kept."""
+    denials = [(r.character_id, r.code.value) for r in decision.denial_reasons if r.character_id is not None]
+    await policies.count_denied(conn, denials=denials)
+
+
+def _validate(request: RemixRequest) -> None:
+    errors = []
+    if not 1 <= len(request.prompt.strip()) <= MAX_PROMPT_LENGTH:
+        message = f"The prompt must be 1 to {MAX_PROMPT_LENGTH} characters."
+        errors.append(FieldError(ErrorCode.INVALID, message, ("input", "prompt")))
+    if not policy.MIN_DURATION_SECONDS <= request.duration_seconds <= policy.MAX_DURATION_SECONDS:
+        message = f"Duration must be {policy.MIN_DURATION_SECONDS} to {policy.MAX_DURATION_SECONDS} seconds."
+        errors.append(FieldError(ErrorCode.INVALID, message, ("input", "durationSeconds")))
+    if errors:
+        raise DomainError(errors)
+
+
+REMIX_SOURCE = """
+SELECT v.creator_id, v.status, coalesce(array_agg(l.character_id) FILTER (WHERE l.character_id IS NOT NULL), '{}')
+    AS character_ids
+FROM videos v LEFT JOIN video_licenses l ON l.video_id = v.id
+WHERE v.id = $1 GROUP BY v.id
+"""
+
+
+async def _inherited_characters(conn: asyncpg.Connection, request: RemixRequest) -> list[UUID]:
+    if request.remix_of_id is None:
+        return []
+    row = await conn.fetchrow(REMIX_SOURCE, request.remix_of_id)
+    # Only a published video (or one's own) can be remixed; anything else looks like it does not exist.
+    if row is None or (row["status"] != "PUBLISHED" and row["creator_id"] != request.creator_id):
+        raise DomainError(FieldError(ErrorCode.NOT_FOUND, "No such video to remix.", ("input", "remixOfId")))
+    return sorted(row["character_ids"])
+
+
+async def _detected_characters(conn: asyncpg.Connection, catalog: Catalog, prompt: str) -> list[UUID]:
+    detector = await catalog.detector(conn)
+    mentioned = await character_queries.cameos_by_handle(conn, handles=find_mentions(prompt))
+    return sorted(detector.find(prompt)) + list(mentioned.values())
+
+
+def _unique(ids: Iterable[UUID]) -> list[UUID]:
+    return list(dict.fromkeys(ids))
+
+
+HOLDER_KINDS = """
+SELECT c.id, c.name, c.holder_id, h.kind FROM characters c JOIN holders h ON h.id = c.holder_id
+WHERE c.id = ANY($1::uuid[])
+"""
+
+
+async def load_character_facts(conn: asyncpg.Connection, ids: Sequence[UUID]) -> tuple[policy.CharacterFacts, ...]:
+    """Facts of the characters that exist, in the order given."""
+    rows = {row["id"]: row for row in await conn.fetch(HOLDER_KINDS, list(ids))}
+    current = await policies.current_policies(conn, character_ids=list(rows))
+    return tuple(
+        policy.CharacterFacts(
+            i, rows[i]["name"], rows[i]["holder_id"], policy.HolderKind(rows[i]["kind"]), current[i].policy
+        )
+        for i in ids
+        if i in rows
+    )
+
+
+# Mutuals: the creator follows the PERSON holder's person and is followed back.
+MUTUAL_HOLDERS = """
+SELECT h.id FROM holders h
+JOIN user_follows out_f ON out_f.follower_id = $1 AND out_f.followee_id = h.person_user_id
+JOIN user_follows in_f ON in_f.follower_id = h.person_user_id AND in_f.followee_id = $1
+WHERE h.id = ANY($2::uuid[])
+"""
+
+
+async def load_request(
+    conn: asyncpg.Connection,
+    *,
+    creator_id: UUID | None,
+    prompt: str,
+    duration_seconds: int,
+    characters: tuple[policy.CharacterFacts, ...],
+    remix_of_character_ids: frozenset[UUID] = frozenset(),
+) -> policy.Request:
+    """The evaluation facts about this creator (None: signed out) and these characters."""
+    request = policy.Request(
+        creator_id=creator_id,
+        prompt=prompt,
+        duration_seconds=duration_seconds,
+        rating=rate_prompt(prompt),
+        characters=characters,
+        remix_of_character_ids=remix_of_character_ids,
+    )
+    if creator_id is None:
+        return request
+    holder_ids = list({c.holder_id for c in characters})
+    character_ids = [c.character_id for c in characters]
+    return dataclasses.replace(
+        request,
+        member_holder_ids=await holders.member_holder_ids(conn, user_id=creator_id),
+        approved_character_ids=await policies.approved_among(conn, user_id=creator_id, character_ids=character_ids),
+        mutual_holder_ids=frozenset(row["id"] for row in await conn.fetch(MUTUAL_HOLDERS, creator_id, holder_ids)),
+    )
+
+
+GENERATIONS_TODAY = """
+SELECT count(*) FROM videos
+WHERE creator_id = $1 AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
+"""
+
+
+async def generations_today(conn: asyncpg.Connection, *, user_id: UUID) -> int:
+    count: int = await conn.fetchval(GENERATIONS_TODAY, user_id)
+    return count
+
+
+async def reevaluate(conn: asyncpg.Connection, video: Video) -> policy.RemixDecision:
+    """An existing video against its characters' current policies, with its own prompt and creator."""
+    inherited: list[UUID] = []
+    if video.remix_of_id is not None:
+        source = await conn.fetchrow(REMIX_SOURCE, video.remix_of_id)
+        inherited = list(source["character_ids"]) if source else []
+    facts = await load_character_facts(conn, video.character_ids)
+    request = await load_request(
+        conn,
+        creator_id=video.creator_id,
+        prompt=video.prompt,
+        duration_seconds=video.duration_seconds,
+        characters=facts,
+        remix_of_character_ids=frozenset(inherited),
+    )
+    return policy.evaluate(request)

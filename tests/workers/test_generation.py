@@ -1,0 +1,280 @@
+"""createRemix → worker → DRAFT through GraphQL, real PostgreSQL, Redis and arq in burst mode;
+money exact under concurrency, failures refunded, nothing lost when workers die or Redis forgets."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import pytest
+from arq.worker import Worker
+from redis.asyncio import Redis
+
+from api.ids import from_global_id
+from db.ledger_cli import grant, verify
+from settings import Settings
+from tests.helpers import Account, GraphQLClient, create_character, create_holder, create_user, policy
+from workers.generate import reconcile
+from workers.media import probe
+from workers.settings import worker_settings
+
+CREATE_REMIX = """
+mutation Create($input: RemixInput!) {
+  createRemix(input: $input) {
+    video { id status cost { micros } characters { name } licenses { policyVersion generationFee { micros } review } }
+    userErrors { field code message reasons { code character { name } } }
+  }
+}
+"""
+VIDEO = """
+query Video($id: ID!) {
+  node(id: $id) {
+    ... on Video {
+      status statusReason durationSeconds aspect
+      media { url thumbnailUrl contentType width height durationSeconds sizeBytes sha256 provenanceUrl }
+    }
+  }
+}
+"""
+WALLET_BALANCE = "SELECT balance_micros FROM ledger_accounts WHERE user_id = $1"
+DRAFTS = "{ viewer { drafts(first: 10) { edges { node { id status } } } } }"
+
+RunWorker = Callable[..., Awaitable[None]]
+
+
+@pytest.fixture
+def run_worker(settings: Settings) -> RunWorker:
+    async def run(**overrides: Any) -> None:
+        options = worker_settings(settings.model_copy(update=overrides)) | {"burst": True, "poll_delay": 0.05}
+        worker = Worker(**options, handle_signals=False)
+        try:
+            await worker.main()
+        finally:
+            await worker.close()
+
+    return run
+
+
+@pytest.fixture(autouse=True)
+async def ledger_invariants_hold(db_pool: asyncpg.Pool) -> AsyncIterator[None]:
+    yield
+    async with db_pool.acquire() as conn:
+        assert await verify(conn) == []
+
+
+def uuid_of(global_id: str) -> Any:
+    decoded = from_global_id(global_id)
+    assert decoded is not None
+    return decoded[1]
+
+
+async def fund(db_pool: asyncpg.Pool, account: Account, micros: int) -> None:
+    async with db_pool.acquire() as conn:
+        await grant(conn, handle=account.handle, amount_micros=micros)
+
+
+async def wallet(db_pool: asyncpg.Pool, account: Account) -> int:
+    balance: int = await db_pool.fetchval(WALLET_BALANCE, uuid_of(account.id))
+    return balance
+
+
+async def remix(client: GraphQLClient, account: Account, prompt: str, **extra: Any) -> dict[str, Any]:
+    variables = {"input": {"prompt": prompt, "characterIds": [], **extra}}
+    payload: dict[str, Any] = (await client.execute(CREATE_REMIX, variables, token=account.token)).data["createRemix"]
+    return payload
+
+
+async def test_the_whole_flow_ends_with_a_real_mp4(
+    client: GraphQLClient, db_pool: asyncpg.Pool, run_worker: RunWorker, settings: Settings
+) -> None:
+    ava = await create_user(client, handle="ava")
+    holder = await create_holder(client, ava)
+    await create_character(client, ava, holder, "Captain Nova", ["Nova"], generationFee="0.25", attribution="© Northwind")
+    fan = await create_user(client, handle="fan")
+    await fund(db_pool, fan, 1_000_000)
+
+    created = await remix(client, fan, "Captain Nova waves hello", durationSeconds=2, aspect="LANDSCAPE")
+    assert created["userErrors"] == []
+    video = created["video"]
+    assert video["status"] == "QUEUED" and video["characters"] == [{"name": "Captain Nova"}]
+    assert video["cost"] == {"micros": "250000"}  # first generation of the day: base price waived, the fee is not
+    assert video["licenses"] == [{"policyVersion": 1, "generationFee": {"micros": "250000"}, "review": "NOT_REQUIRED"}]
+    assert await wallet(db_pool, fan) == 750_000
+    drafts = (await client.execute(DRAFTS, token=fan.token)).data["viewer"]["drafts"]["edges"]
+    assert drafts == [{"node": {"id": video["id"], "status": "QUEUED"}}]
+
+    await run_worker(generator="local")
+
+    node = (await client.execute(VIDEO, {"id": video["id"]}, token=fan.token)).data["node"]
+    assert node["status"] == "DRAFT"
+    media = node["media"]
+    assert (media["width"], media["height"], media["contentType"]) == (854, 480, "video/mp4")
+    assert abs(media["durationSeconds"] - 2) < 0.1
+    response = await client.http.get(media["url"].removeprefix("http://test"))
+    assert response.status_code == 200 and response.headers["content-type"] == "video/mp4"
+    path = settings.media_dir / media["url"].split("/media/", 1)[1]
+    info = await probe(path)
+    assert (info.codec, info.pix_fmt, info.width, info.height) == ("h264", "yuv420p", 854, 480)
+    assert info.sha256 == media["sha256"] and info.size_bytes == media["sizeBytes"]
+    manifest = (await client.http.get(media["provenanceUrl"].removeprefix("http://test"))).json()
+    assert manifest["media_sha256"] == media["sha256"]
+    assert [c["policy_version"] for c in manifest["characters"]] == [1]
+    # escrow settled: the fee to the holder, the (waived) base price to the platform
+    holder_balance = await db_pool.fetchval(
+        "SELECT a.balance_micros FROM ledger_accounts a WHERE a.holder_id = $1", uuid_of(holder)
+    )
+    assert holder_balance == 250_000
+    assert await db_pool.fetchval("SELECT balance_micros FROM ledger_accounts WHERE kind = 'ESCROW'") == 0
+
+
+async def test_policy_denied_charges_nothing_and_counts_the_denial(client: GraphQLClient, db_pool: asyncpg.Pool) -> None:
+    ava = await create_user(client, handle="ava")
+    holder = await create_holder(client, ava)
+    await create_character(client, ava, holder, "Shadow Queen", audience="OPTED_OUT")
+    fan = await create_user(client, handle="fan")
+    payload = await remix(client, fan, "The Shadow Queen rules")
+    assert payload["video"] is None
+    (error,) = payload["userErrors"]
+    assert error["code"] == "POLICY_DENIED"
+    assert error["reasons"] == [{"code": "OPTED_OUT", "character": {"name": "Shadow Queen"}}]
+    assert await db_pool.fetchval("SELECT count(*) FROM videos") == 0
+    assert await db_pool.fetchval("SELECT sum(count) FROM denied_attempts WHERE code = 'OPTED_OUT'") == 1
+
+
+async def test_insufficient_funds_writes_nothing(client: GraphQLClient, db_pool: asyncpg.Pool, settings: Settings) -> None:
+    fan = await create_user(client, handle="fan")
+    await use_free_generations(client, db_pool, fan, settings)
+    payload = await remix(client, fan, "a calm lake at dusk", durationSeconds=5)
+    assert [e["code"] for e in payload["userErrors"]] == ["INSUFFICIENT_FUNDS"]
+    assert await db_pool.fetchval("SELECT count(*) FROM videos") == settings.free_generations_per_day
+
+
+async def test_in_flight_quota(client: GraphQLClient, settings: Settings) -> None:
+    fan = await create_user(client, handle="fan")
+    for _ in range(settings.max_active_generations_per_user):
+        assert (await remix(client, fan, "a quiet forest"))["userErrors"] == []
+    assert [e["code"] for e in (await remix(client, fan, "a quiet forest"))["userErrors"]] == ["QUOTA_EXCEEDED"]
+
+
+async def test_bad_input_is_invalid(client: GraphQLClient) -> None:
+    fan = await create_user(client, handle="fan")
+    for extra, field in (
+        ({"durationSeconds": 61}, ["input", "durationSeconds"]),
+        ({"characterIds": ["nope"]}, ["input", "characterIds"]),
+        ({"idempotencyKey": ""}, ["input", "idempotencyKey"]),
+    ):
+        payload = await remix(client, fan, "a quiet forest", **extra)
+        assert [e["field"] for e in payload["userErrors"]] == [field]
+    assert [e["field"] for e in (await remix(client, fan, "  "))["userErrors"]] == [["input", "prompt"]]
+
+
+async def test_twenty_concurrent_requests_with_funds_for_five(
+    client: GraphQLClient, db_pool: asyncpg.Pool, app: Any
+) -> None:
+    fan = await create_user(client, handle="fan")
+    services = app.state.services
+    limits = {"free_generations_per_day": 0, "max_active_generations_per_user": 100}
+    original = services.settings
+    object.__setattr__(services, "settings", original.model_copy(update=limits))
+    try:
+        await fund(db_pool, fan, 5 * 100_000)  # 5 s at $0.02/s = $0.10 each
+        results = await asyncio.gather(*(remix(client, fan, f"a race number {n}") for n in range(20)))
+    finally:
+        object.__setattr__(services, "settings", original)
+    accepted = [r for r in results if r["video"] is not None]
+    refused = [r["userErrors"][0]["code"] for r in results if r["video"] is None]
+    assert len(accepted) == 5 and refused == ["INSUFFICIENT_FUNDS"] * 15
+    assert await wallet(db_pool, fan) == 0
+
+
+async def use_free_generations(client: GraphQLClient, db_pool: asyncpg.Pool, fan: Account, settings: Settings) -> None:
+    for _ in range(settings.free_generations_per_day):
+        assert (await remix(client, fan, "warm-up"))["userErrors"] == []
+        await db_pool.execute("UPDATE videos SET status = 'DRAFT'")  # out of the in-flight quota
+
+
+async def test_same_idempotency_key_raced_ten_times(
+    client: GraphQLClient, db_pool: asyncpg.Pool, settings: Settings
+) -> None:
+    fan = await create_user(client, handle="fan")
+    await use_free_generations(client, db_pool, fan, settings)
+    await fund(db_pool, fan, 1_000_000)
+    results = await asyncio.gather(*(remix(client, fan, "one video", idempotencyKey="k-1") for _ in range(10)))
+    ids = {r["video"]["id"] for r in results}
+    assert len(ids) == 1
+    assert await db_pool.fetchval("SELECT count(*) FROM videos WHERE idempotency_key = 'k-1'") == 1
+    charges = await db_pool.fetchval("SELECT count(*) FROM ledger_transactions WHERE kind = 'GENERATION_CHARGE'")
+    assert charges == 1 and await wallet(db_pool, fan) == 900_000
+
+
+async def test_abandoned_job_is_completed_by_the_reconciler_and_charged_once(
+    client: GraphQLClient, db_pool: asyncpg.Pool, run_worker: RunWorker, redis: Redis, app: Any
+) -> None:
+    fan = await create_user(client, handle="fan")
+    await fund(db_pool, fan, 1_000_000)
+    video_id = (await remix(client, fan, "a windmill", durationSeconds=1))["video"]["id"]
+    # a worker took the job and died mid-run: the job is gone, the video sits GENERATING
+    await redis.flushdb()
+    await db_pool.execute("UPDATE videos SET status = 'GENERATING', attempts = 1, updated_at = now() - interval '1 hour'")
+    ctx = {"settings": app.state.services.settings, "pool": db_pool, "redis": app.state.services.redis}
+    assert await reconcile(ctx) == 1
+    await run_worker(generator="noop")
+    status = (await client.execute(VIDEO, {"id": video_id}, token=fan.token)).data["node"]["status"]
+    assert status == "DRAFT"
+    kinds = [r["kind"] for r in await db_pool.fetch("SELECT kind FROM ledger_transactions WHERE video_id IS NOT NULL")]
+    assert sorted(kinds).count("GENERATION_REFUND") == 0
+
+
+async def test_flushall_with_queued_videos_recovers_all(
+    client: GraphQLClient, db_pool: asyncpg.Pool, run_worker: RunWorker, redis: Redis, app: Any
+) -> None:
+    fans = [await create_user(client, handle=f"fan{n}") for n in range(3)]
+    for fan in fans:
+        assert (await remix(client, fan, "a lighthouse", durationSeconds=1))["userErrors"] == []
+    await redis.flushdb()
+    await db_pool.execute("UPDATE videos SET updated_at = now() - interval '1 hour'")
+    ctx = {"settings": app.state.services.settings, "pool": db_pool, "redis": app.state.services.redis}
+    assert await reconcile(ctx) == 3
+    await run_worker(generator="noop")
+    assert await db_pool.fetchval("SELECT count(*) FROM videos WHERE status = 'DRAFT'") == 3
+
+
+async def test_policy_tightened_before_the_job_runs_fails_and_refunds(
+    client: GraphQLClient, db_pool: asyncpg.Pool, run_worker: RunWorker
+) -> None:
+    ava = await create_user(client, handle="ava")
+    holder = await create_holder(client, ava)
+    nova = await create_character(client, ava, holder, "Captain Nova", generationFee="0.5")
+    fan = await create_user(client, handle="fan")
+    await fund(db_pool, fan, 1_000_000)
+    video_id = (await remix(client, fan, "Captain Nova sails"))["video"]["id"]
+    assert await wallet(db_pool, fan) == 500_000
+    publish = """mutation($input: PublishPolicyInput!) { publishPolicy(input: $input) { userErrors { code } } }"""
+    tightened = {"characterId": nova, "policy": policy(audience="OPTED_OUT")}
+    assert (await client.execute(publish, {"input": tightened}, token=ava.token)).data["publishPolicy"]["userErrors"] == []
+    await run_worker(generator="noop")
+    node = (await client.execute(VIDEO, {"id": video_id}, token=fan.token)).data["node"]
+    assert node["status"] == "FAILED" and "not open to remixes" in node["statusReason"]
+    assert await wallet(db_pool, fan) == 1_000_000
+
+
+DELETE = "mutation($id: ID!) { deleteVideo(videoId: $id) { video { status } userErrors { code } } }"
+
+
+async def test_delete_video_refunds_a_queued_generation(
+    client: GraphQLClient, db_pool: asyncpg.Pool, settings: Settings
+) -> None:
+    fan = await create_user(client, handle="fan")
+    other = await create_user(client, handle="other")
+    await fund(db_pool, fan, 1_000_000)
+    await use_free_generations(client, db_pool, fan, settings)
+    video_id = (await remix(client, fan, "a paid one"))["video"]["id"]
+    assert await wallet(db_pool, fan) == 900_000
+    assert (await client.execute(DELETE, {"id": video_id}, token=other.token)).error_codes() == ["FORBIDDEN"]
+    deleted = (await client.execute(DELETE, {"id": video_id}, token=fan.token)).data["deleteVideo"]
+    assert deleted == {"video": {"status": "DELETED"}, "userErrors": []}
+    assert await wallet(db_pool, fan) == 1_000_000
+    again = (await client.execute(DELETE, {"id": video_id}, token=fan.token)).data["deleteVideo"]
+    assert [e["code"] for e in again["userErrors"]] == ["NOT_FOUND"]

@@ -1,0 +1,175 @@
+from __future__ import annotations
+
+import hashlib
+import json
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3  # type: ignore[import-untyped]  # no stubs installed
+import httpx
+import pytest
+from moto.server import ThreadedMotoServer
+from starlette.applications import Starlette
+from starlette.routing import Mount
+
+from workers.storage.base import InvalidKey, build_storage, validate_key
+from workers.storage.directory import DirectoryStorage, media_app
+from workers.storage.s3 import S3Storage
+
+KEY = "videos/0b4a6f3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b/video.mp4"
+DATA = bytes(range(256)) * 40  # 10,240 bytes
+PUBLIC_READ = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::media/*"}
+    ],
+}
+CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> DirectoryStorage:
+    return DirectoryStorage(tmp_path / "media", public_base_url="http://cdn.test/")
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["", "/etc/passwd", "../x", "a/../b", "a//b", "a/./b", ".hidden", "a/", "a\\b", "a b", "a\x00b", "é"],
+)
+def test_bad_keys_are_rejected(key: str) -> None:
+    with pytest.raises(InvalidKey):
+        validate_key(key)
+
+
+def test_good_keys_pass() -> None:
+    assert validate_key(KEY) == KEY
+    assert validate_key("provenance/v1.json") == "provenance/v1.json"
+
+
+async def test_directory_put_url_delete(storage: DirectoryStorage, tmp_path: Path) -> None:
+    source = tmp_path / "source.mp4"
+    source.write_bytes(DATA)
+    stored = await storage.put_file(KEY, source, "video/mp4")
+    assert stored.url == f"http://cdn.test/media/{KEY}"
+    assert (stored.size_bytes, stored.sha256) == (len(DATA), hashlib.sha256(DATA).hexdigest())
+    assert stored.content_type == "video/mp4"
+    assert (storage.media_dir / KEY).read_bytes() == DATA
+    assert [p.name for p in (storage.media_dir / KEY).parent.iterdir()] == ["video.mp4"]  # no temporary left
+    await storage.delete(KEY)
+    await storage.delete(KEY)  # idempotent
+    assert list(storage.media_dir.iterdir()) == []  # empty key directories removed too
+
+
+async def test_directory_put_bytes_replaces(storage: DirectoryStorage) -> None:
+    await storage.put_bytes("a/b.json", b"{}", "application/json")
+    stored = await storage.put_bytes("a/b.json", b'{"v":2}', "application/json")
+    assert (storage.media_dir / "a/b.json").read_bytes() == b'{"v":2}'
+    assert stored.size_bytes == 7
+
+
+async def test_directory_rejects_bad_keys(storage: DirectoryStorage) -> None:
+    with pytest.raises(InvalidKey):
+        await storage.put_bytes("../escape.mp4", b"x", "video/mp4")
+    with pytest.raises(InvalidKey):
+        storage.url("/abs")
+
+
+@pytest.fixture
+async def media_client(storage: DirectoryStorage) -> httpx.AsyncClient:
+    await storage.put_bytes(KEY, DATA, "video/mp4")
+    await storage.put_bytes("videos/x/thumbnail.jpg", b"\xff\xd8\xff", "image/jpeg")
+    await storage.put_bytes("videos/x/provenance.json", b"{}", "application/json")
+    (storage.media_dir / "videos/x/.video.mp4.1234.tmp").write_bytes(DATA)  # a write in progress
+    app = Starlette(routes=[Mount("/media", app=media_app(storage.media_dir))])  # as the API mounts it
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test/media/")
+
+
+async def test_media_app_serves_content_types(media_client: httpx.AsyncClient) -> None:
+    async with media_client as client:
+        full = await client.get(KEY)
+        assert (full.status_code, full.content) == (200, DATA)
+        assert full.headers["content-type"] == "video/mp4"
+        assert full.headers["accept-ranges"] == "bytes"
+        assert (await client.get("videos/x/thumbnail.jpg")).headers["content-type"] == "image/jpeg"
+        assert (await client.get("videos/x/provenance.json")).headers["content-type"] == "application/json"
+        assert (await client.get("videos/x/missing.mp4")).status_code == 404
+        assert (await client.get("videos/x/.video.mp4.1234.tmp")).status_code == 404
+        assert (await client.get("/media/%2E%2E/%2E%2E/etc/passwd")).status_code == 404
+
+
+async def test_media_app_serves_ranges(media_client: httpx.AsyncClient) -> None:
+    async with media_client as client:
+        first = await client.get(KEY, headers={"Range": "bytes=0-99"})
+        assert (first.status_code, first.content) == (206, DATA[:100])
+        assert first.headers["content-range"] == f"bytes 0-99/{len(DATA)}"
+        assert first.headers["content-type"] == "video/mp4"
+        suffix = await client.get(KEY, headers={"Range": "bytes=-10"})
+        assert (suffix.status_code, suffix.content) == (206, DATA[-10:])
+        assert suffix.headers["content-range"] == f"bytes {len(DATA) - 10}-{len(DATA) - 1}/{len(DATA)}"
+        open_ended = await client.get(KEY, headers={"Range": "bytes=10000-"})
+        assert (open_ended.status_code, open_ended.content) == (206, DATA[10000:])
+        beyond = await client.get(KEY, headers={"Range": f"bytes={len(DATA)}-"})
+        assert beyond.status_code == 416
+        assert beyond.headers["content-range"] == f"bytes */{len(DATA)}"
+
+
+@pytest.fixture(scope="module")
+def moto_endpoint() -> Iterator[str]:
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    endpoint = f"http://127.0.0.1:{port}"
+    admin = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **CREDENTIALS)
+    admin.create_bucket(Bucket="media")
+    admin.put_bucket_policy(
+        Bucket="media", Policy=json.dumps(PUBLIC_READ)
+    )  # as production needs for its URLs
+    try:
+        yield endpoint
+    finally:
+        server.stop()
+
+
+async def test_s3_put_url_delete(moto_endpoint: str, tmp_path: Path) -> None:
+    storage = S3Storage(bucket="media", endpoint_url=moto_endpoint + "/", region="us-east-1", **CREDENTIALS)
+    source = tmp_path / "video.mp4"
+    source.write_bytes(DATA)
+    stored = await storage.put_file(KEY, source, "video/mp4")
+    assert stored.url == f"{moto_endpoint}/media/{KEY}"
+    assert (stored.size_bytes, stored.sha256) == (len(DATA), hashlib.sha256(DATA).hexdigest())
+    async with httpx.AsyncClient() as client:
+        response = await client.get(stored.url)
+        assert (response.status_code, response.content) == (200, DATA)
+        assert response.headers["content-type"] == "video/mp4"
+        assert response.headers["x-amz-meta-sha256"] == stored.sha256
+        manifest = await storage.put_bytes("videos/x/provenance.json", b"{}", "application/json")
+        assert (await client.get(manifest.url)).headers["content-type"] == "application/json"
+        await storage.delete(KEY)
+        assert (await client.get(stored.url)).status_code == 404
+    with pytest.raises(InvalidKey):
+        await storage.put_bytes("../x", b"", "video/mp4")
+
+
+def test_s3_urls_without_endpoint_are_virtual_hosted() -> None:
+    storage = S3Storage(bucket="fanreel-media", endpoint_url=None, region="eu-west-3", **CREDENTIALS)
+    assert storage.url(KEY) == f"https://fanreel-media.s3.eu-west-3.amazonaws.com/{KEY}"
+
+
+def test_build_storage(tmp_path: Path) -> None:
+    common = {
+        "media_dir": tmp_path,
+        "public_base_url": "http://x",
+        "s3_endpoint_url": None,
+        "s3_region": "us-east-1",
+    }
+    assert isinstance(build_storage("directory", s3_bucket="b", **common), DirectoryStorage)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="unknown storage"):
+        build_storage("ftp", s3_bucket="b", **common)  # type: ignore[arg-type]

@@ -1,0 +1,216 @@
+"""The generation job and its reconciler (RULES §4).
+
+`generate(ctx, video_id)` is idempotent: it re-reads the video under a row lock and does
+nothing once the video has left QUEUED/GENERATING. It re-evaluates the policies (a policy
+published since createRemix wins), renders, stores media, thumbnail and provenance
+manifest, then sets DRAFT and settles the escrow in one transaction. Transient generator
+errors retry with exponential backoff; the last failure sets FAILED and refunds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import asyncpg
+from arq import Retry
+from arq.connections import ArqRedis
+
+from db.generation import refund, settle
+from db.queries import videos
+from db.remix import reevaluate
+from domain.policy import Decision
+from settings import Settings
+from workers import keys
+from workers.enqueue import enqueue_generation
+from workers.generators import Aspect, GenerationRefused, Generator, RenderRequest, RenderResult
+from workers.media import probe
+from workers.storage import Storage
+
+logger = logging.getLogger(__name__)
+IN_FLIGHT = ("QUEUED", "GENERATING")
+
+
+@dataclass(frozen=True)
+class Job:
+    settings: Settings
+    pool: asyncpg.Pool
+    redis: ArqRedis
+    storage: Storage
+    generator: Generator
+    attempt: int
+
+    @classmethod
+    def of(cls, ctx: dict[str, Any]) -> Job:
+        return cls(ctx["settings"], ctx["pool"], ctx["redis"], ctx["storage"], ctx["generator"], ctx["job_try"])
+
+    async def publish(self, video_id: UUID, status: str) -> None:
+        await publish(self.redis, video_id, status)
+
+
+async def publish(redis: ArqRedis, video_id: UUID, status: str) -> None:
+    """Tell every API process (videoStatus subscribers) that the video changed."""
+    await redis.publish(keys.video_status_channel(video_id), status)
+
+
+async def generate(ctx: dict[str, Any], video_id: str) -> str:
+    job = Job.of(ctx)
+    video = await _start(job, UUID(video_id))
+    if video is None:
+        return "nothing to do"
+    try:
+        with tempfile.TemporaryDirectory(prefix="fanreel-") as workdir:
+            request = await _render_request(job, video)
+            result = await job.generator.render(request, Path(workdir))
+            media = await _store(job, video, result)
+    except GenerationRefused as refused:
+        await fail(job.pool, job.redis, video.id, f"The video provider refused the prompt: {refused.reason}")
+        return "refused"
+    except Exception as exc:  # transient or unexpected: retried, then failed with a refund
+        if job.attempt < job.settings.generation_max_tries:
+            logger.warning("generation of %s failed (try %d), retrying: %r", video.id, job.attempt, exc)
+            raise Retry(defer=job.settings.generation_retry_base_seconds * 2 ** (job.attempt - 1)) from exc
+        logger.exception("generation of %s failed for good after %d tries", video.id, job.attempt)
+        await fail(job.pool, job.redis, video.id, f"Generation failed after {job.attempt} tries; you were refunded.")
+        return "failed"
+    return await _finish(job, video.id, media, result.model)
+
+
+async def _start(job: Job, video_id: UUID) -> videos.Video | None:
+    """Claim the video (GENERATING) unless it moved on or a policy now refuses it (FAILED, refunded)."""
+    async with job.pool.acquire() as conn, conn.transaction():
+        video = await videos.lock_video(conn, video_id=video_id)
+        if video is None or video.status not in IN_FLIGHT:
+            return None
+        decision = await reevaluate(conn, video)
+        if decision.decision is Decision.DENY:
+            reasons = "; ".join(reason.message for reason in decision.denial_reasons)
+            await videos.set_status(conn, video_id=video_id, status="FAILED", reason=f"Refused: {reasons}")
+            await refund(conn, video)
+            status = "FAILED"
+        else:
+            await videos.set_status(conn, video_id=video_id, status="GENERATING", attempt=True)
+            status = "GENERATING"
+    await job.publish(video_id, status)
+    return video if status == "GENERATING" else None
+
+
+async def fail(pool: asyncpg.Pool, redis: ArqRedis, video_id: UUID, reason: str) -> None:
+    """FAILED with the reason and a full refund, unless the video has moved on."""
+    async with pool.acquire() as conn, conn.transaction():
+        video = await videos.lock_video(conn, video_id=video_id)
+        if video is None or video.status not in IN_FLIGHT:
+            return
+        await videos.set_status(conn, video_id=video_id, status="FAILED", reason=reason)
+        await refund(conn, video)
+    await publish(redis, video_id, "FAILED")
+
+
+async def _finish(job: Job, video_id: UUID, media: videos.Media, model: str) -> str:
+    async with job.pool.acquire() as conn, conn.transaction():
+        video = await videos.lock_video(conn, video_id=video_id)
+        if video is None or video.status != "GENERATING":
+            return "superseded"  # another run finished or failed it meanwhile; its media wins
+        await videos.set_drafted(conn, video_id=video_id, media=media, generator=job.generator.name, model=model)
+        await settle(conn, video)
+    await job.publish(video_id, "DRAFT")
+    return "drafted"
+
+
+MANIFEST_FACTS = """
+SELECT c.id, c.name, h.id AS holder_id, h.name AS holder_name, l.policy_version, l.attribution, u.handle
+FROM video_licenses l
+JOIN characters c ON c.id = l.character_id
+JOIN holders h ON h.id = c.holder_id
+JOIN videos v ON v.id = l.video_id
+JOIN users u ON u.id = v.creator_id
+WHERE l.video_id = $1 ORDER BY l.position
+"""
+
+
+async def provenance(job: Job, video: videos.Video) -> dict[str, Any]:
+    """The facts of a video's making: generator, prompt hash, characters and policy versions, creator."""
+    async with job.pool.acquire() as conn:
+        rows = await conn.fetch(MANIFEST_FACTS, video.id)
+        handle = await conn.fetchval("SELECT handle FROM users WHERE id = $1", video.creator_id)
+    return {
+        "video_id": str(video.id),
+        "generator": job.generator.name,
+        "prompt_sha256": hashlib.sha256(video.prompt.encode()).hexdigest(),
+        "characters": [
+            {
+                "id": str(r["id"]),
+                "name": r["name"],
+                "holder": {"id": str(r["holder_id"]), "name": r["holder_name"]},
+                "policy_version": r["policy_version"],
+                "attribution": r["attribution"],
+            }
+            for r in rows
+        ],
+        "creator": {"id": str(video.creator_id), "handle": handle},
+        "created_at": video.created_at.astimezone(UTC).isoformat(),
+        "rendered_at": datetime.now(UTC).isoformat(),
+    }
+
+
+async def _render_request(job: Job, video: videos.Video) -> RenderRequest:
+    facts = await provenance(job, video)
+    characters = facts["characters"]
+    return RenderRequest(
+        video_id=video.id,
+        prompt=video.prompt,
+        duration_seconds=video.duration_seconds,
+        aspect=Aspect(video.aspect),
+        character_names=tuple(c["name"] for c in characters),
+        attributions=tuple(c["attribution"] for c in characters if c["attribution"]),
+        metadata={"fanreel_provenance": json.dumps(facts, sort_keys=True)},
+    )
+
+
+async def _store(job: Job, video: videos.Video, result: RenderResult) -> videos.Media:
+    """Upload video, thumbnail and the provenance manifest (which includes the media's measured hash)."""
+    info = await probe(result.video_path)
+    prefix = f"videos/{video.id}"
+    stored = await job.storage.put_file(f"{prefix}/video.mp4", result.video_path, "video/mp4")
+    thumbnail = await job.storage.put_file(f"{prefix}/thumbnail.jpg", result.thumbnail_path, "image/jpeg")
+    manifest = await provenance(job, video) | {"model": result.model, "media_sha256": stored.sha256}
+    data = json.dumps(manifest, indent=2, sort_keys=True).encode()
+    manifest_object = await job.storage.put_bytes(f"{prefix}/provenance.json", data, "application/json")
+    return videos.Media(
+        key=stored.key,
+        thumbnail_key=thumbnail.key,
+        manifest_key=manifest_object.key,
+        content_type="video/mp4",
+        width=info.width,
+        height=info.height,
+        duration_seconds=info.duration_seconds,
+        size_bytes=stored.size_bytes,
+        sha256=stored.sha256,
+    )
+
+
+async def reconcile(ctx: dict[str, Any]) -> int:
+    """Re-enqueue generations stuck QUEUED/GENERATING past the job timeout (a dead worker, a lost
+    enqueue, Redis losing its data); fail and refund the ones that already used every try."""
+    settings: Settings = ctx["settings"]
+    pool: asyncpg.Pool = ctx["pool"]
+    async with pool.acquire() as conn:
+        stuck = await videos.stuck_video_ids(conn, older_than_seconds=settings.generation_job_timeout_seconds)
+        rows = await videos.get_videos(conn, video_ids=stuck)
+        await videos.touch(conn, video_ids=stuck)  # the next round waits a full timeout again
+    for video in rows:
+        if video.attempts >= settings.generation_max_tries:
+            reason = f"Generation failed after {video.attempts} tries; you were refunded."
+            await fail(pool, ctx["redis"], video.id, reason)
+        else:
+            await enqueue_generation(ctx["redis"], video.id)
+    if rows:
+        logger.info("reconciler re-enqueued or failed %d stuck generations", len(rows))
+    return len(rows)

@@ -1,0 +1,119 @@
+"""Media in a local directory, served by the API under ``/media`` (see :func:`media_app`)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.responses import FileResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import PathLike, StaticFiles
+from starlette.types import Scope
+
+from workers.media import CHUNK_BYTES
+from workers.storage.base import StoredObject, validate_key
+
+CONTENT_TYPES = {
+    ".mp4": "video/mp4",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".json": "application/json",
+    ".png": "image/png",
+    ".webp": "image/webp",
+}
+
+
+class DirectoryStorage:
+    """Files at ``media_dir/key``, written atomically (a temporary file renamed into place), so a
+    reader never sees half a file. Atomic, not durable: there is no fsync."""
+
+    def __init__(self, media_dir: Path, *, public_base_url: str) -> None:
+        self.media_dir = media_dir
+        self.public_base_url = public_base_url.rstrip("/")
+
+    def url(self, key: str) -> str:
+        return f"{self.public_base_url}/media/{validate_key(key)}"
+
+    def path(self, key: str) -> Path:
+        return self.media_dir / validate_key(key)
+
+    async def put_file(self, key: str, path: Path, content_type: str) -> StoredObject:
+        target = self.path(key)
+
+        def chunks() -> Iterable[bytes]:
+            with path.open("rb") as source:
+                while chunk := source.read(CHUNK_BYTES):
+                    yield chunk
+
+        size, sha256 = await asyncio.to_thread(_write_atomically, target, chunks())
+        return StoredObject(key, self.url(key), size, sha256, content_type)
+
+    async def put_bytes(self, key: str, data: bytes, content_type: str) -> StoredObject:
+        target = self.path(key)
+        size, sha256 = await asyncio.to_thread(_write_atomically, target, [data])
+        return StoredObject(key, self.url(key), size, sha256, content_type)
+
+    async def delete(self, key: str) -> None:
+        await asyncio.to_thread(self._delete, self.path(key))
+
+    def _delete(self, target: Path) -> None:
+        target.unlink(missing_ok=True)
+        # Drop the directories the key left empty (videos/<uuid>/), never media_dir itself.
+        for parent in target.parents:
+            if parent == self.media_dir or self.media_dir not in parent.parents:
+                break
+            with contextlib.suppress(OSError):  # not empty, or already gone
+                parent.rmdir()
+
+
+def _write_atomically(target: Path, chunks: Iterable[bytes]) -> tuple[int, str]:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    digest, size = hashlib.sha256(), 0
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            for chunk in chunks:
+                digest.update(chunk)
+                size += len(chunk)
+                file.write(chunk)
+        os.chmod(temporary, 0o644)  # mkstemp makes it 0600; a separate web server may serve it
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return size, digest.hexdigest()
+
+
+class MediaFiles(StaticFiles):
+    """StaticFiles (ETag, If-None-Match, HTTP Range with 206/416) with fixed content types,
+    hiding dot files such as half-written temporary files."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        if any(part.startswith(".") for part in Path(path).parts):
+            raise HTTPException(status_code=404)
+        return await super().get_response(path, scope)
+
+    def file_response(
+        self, full_path: PathLike, stat_result: os.stat_result, scope: Scope, status_code: int = 200
+    ) -> Response:
+        content_type = CONTENT_TYPES.get(Path(full_path).suffix.lower(), "application/octet-stream")
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        if isinstance(response, FileResponse):
+            response.media_type = content_type
+            response.headers["content-type"] = content_type
+        response.headers["x-content-type-options"] = "nosniff"
+        return response
+
+
+def media_app(media_dir: Path) -> Starlette:
+    """The ASGI app serving ``media_dir``; mount it at ``/media`` (``Mount("/media", media_app(dir))``)."""
+    media_dir.mkdir(parents=True, exist_ok=True)
+    # Inside a Starlette app, so that a missing file is a 404 response rather than an exception.
+    return Starlette(routes=[Mount("/", app=MediaFiles(directory=media_dir))])
