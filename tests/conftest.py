@@ -92,20 +92,22 @@ async def redis(settings: Settings) -> AsyncIterator[Redis]:
     await client.aclose()
 
 
-@pytest.fixture(autouse=True)
-async def clean_state(request: pytest.FixtureRequest) -> None:
-    """Empty every table and the test Redis db before each test that touches them."""
-    if "db_pool" not in request.fixturenames and "client" not in request.fixturenames:
-        return
-    pool: asyncpg.Pool = request.getfixturevalue("db_pool")
-    redis_client: Redis = request.getfixturevalue("redis")
-    async with pool.acquire() as conn:
+@pytest.fixture
+async def clean_state(db_pool: asyncpg.Pool, redis: Redis) -> None:
+    """Empty every table and the test Redis db (requested by `client` and `db`)."""
+    async with db_pool.acquire() as conn:
         tables = await conn.fetchval(
             "SELECT string_agg(quote_ident(tablename), ', ') FROM pg_tables "
             "WHERE schemaname = 'public' AND tablename <> 'schema_migrations'"
         )
         await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
-    await redis_client.flushdb()
+    await redis.flushdb()
+
+
+@pytest.fixture
+def db(clean_state: None, db_pool: asyncpg.Pool) -> asyncpg.Pool:
+    """The pool, on a clean database."""
+    return db_pool
 
 
 @pytest.fixture(scope="session")
@@ -116,7 +118,7 @@ async def app(settings: Settings) -> AsyncIterator[Starlette]:
 
 
 @pytest.fixture
-async def client(app: Starlette, db_pool: asyncpg.Pool, redis: Redis) -> AsyncIterator[GraphQLClient]:
+async def client(app: Starlette, clean_state: None) -> AsyncIterator[GraphQLClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield GraphQLClient(http)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from api.characters.types import Character
     from api.holders.types import Holder
     from api.videos.types import Video
+    from api.wallet.types import Wallet
 
 
 @strawberry.type(name="User")
@@ -87,6 +88,12 @@ class Viewer:
         async with info.context.pool.acquire() as conn:
             rows = await videos.drafts_of(conn, creator_id=self.user_id, after=keyset, limit=size + 1)  # type: ignore[arg-type]
         return connection(rows, size, Video.from_row, lambda r: encode_cursor(r.created_at.isoformat(), r.id), after=after)
+
+    @strawberry.field
+    def wallet(self) -> Annotated[Wallet, strawberry.lazy("api.wallet.types")]:
+        from api.wallet.types import Wallet
+
+        return Wallet(user_id=self.user_id)
 
     @strawberry.field(description="Holders the viewer is a member of (their personal cameo holder included).")
     async def holders(self, info: Info) -> list[Annotated[Holder, strawberry.lazy("api.holders.types")]]:

@@ -196,6 +196,16 @@ async def _record(
     return transaction_id
 
 
+async def lock_accounts(conn: asyncpg.Connection, *, account_ids: Sequence[UUID]) -> None:
+    """Lock accounts in id order until the caller's transaction ends.
+
+    `post` locks only its own accounts. A transaction that posts more than once (say, escrow →
+    platform, then escrow → holders) calls this first with every account it will touch, so that
+    its locks too are taken in the one global order and it cannot deadlock with another post.
+    """
+    await conn.fetch(LOCK_ACCOUNTS, sorted(set(account_ids)))
+
+
 async def fund_wallet(
     conn: asyncpg.Connection, *, user_id: UUID, amount_micros: int, memo: str, external_id: str | None = None
 ) -> UUID | None:

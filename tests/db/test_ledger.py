@@ -17,7 +17,7 @@ from settings import Settings
 
 # conftest's clean_state fetches `redis` with getfixturevalue, which cannot set up an async
 # session fixture from inside the running loop: asking for it here sets it up first.
-pytestmark = pytest.mark.usefixtures("redis")
+pytestmark = pytest.mark.usefixtures("clean_state")
 _handles = itertools.count(1)
 
 
@@ -130,6 +130,22 @@ async def test_concurrent_debits_never_overdraw(db_pool: asyncpg.Pool) -> None:
         assert await ledger.balance(conn, account_id=wallet) == 0
         assert await ledger.balance(conn, account_id=escrow) == 5
         assert await ledger_cli.verify(conn) == []
+
+
+async def test_a_transaction_posting_twice_can_lock_its_accounts_first(db_pool: asyncpg.Pool) -> None:
+    async with db_pool.acquire() as conn:
+        wallet = await funded_wallet(conn, 10)
+        escrow, platform = [await ledger.system_account(conn, k) for k in (AccountKind.ESCROW, AccountKind.PLATFORM)]
+        async with conn.transaction():
+            await ledger.lock_accounts(conn, account_ids=[platform, escrow, wallet, escrow])
+            async with db_pool.acquire() as other:
+                with pytest.raises(asyncpg.LockNotAvailableError):
+                    await other.execute("SELECT 1 FROM ledger_accounts WHERE id = $1 FOR UPDATE NOWAIT", platform)
+            await ledger.post(
+                conn, kind=LedgerKind.GENERATION_CHARGE, postings=[Posting(wallet, -4), Posting(escrow, 4)]
+            )
+            await ledger.post(conn, kind=LedgerKind.LICENSE_FEE, postings=[Posting(escrow, -4), Posting(platform, 4)])
+        assert await ledger.balance(conn, account_id=platform) == 4
 
 
 async def test_a_replayed_external_id_is_credited_once(db_pool: asyncpg.Pool) -> None:

@@ -4,7 +4,9 @@ money exact under concurrency, failures refunded, nothing lost when workers die 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import asyncpg
@@ -15,6 +17,7 @@ from redis.asyncio import Redis
 from api.ids import from_global_id
 from db.ledger_cli import grant, verify
 from settings import Settings
+from tests.workers.fake_provider import FakeProvider, render_sample_mp4, serving
 from tests.helpers import Account, GraphQLClient, create_character, create_holder, create_user, policy
 from workers.generate import reconcile
 from workers.media import probe
@@ -278,3 +281,85 @@ async def test_delete_video_refunds_a_queued_generation(
     assert await wallet(db_pool, fan) == 1_000_000
     again = (await client.execute(DELETE, {"id": video_id}, token=fan.token)).data["deleteVideo"]
     assert [e["code"] for e in again["userErrors"]] == ["NOT_FOUND"]
+
+
+@pytest.fixture(scope="module")
+def provider() -> Iterator[str]:
+    with tempfile.TemporaryDirectory() as workdir:
+        sample = render_sample_mp4(Path(workdir) / "sample.mp4")
+    fake = FakeProvider(video=sample, token="provider-token")
+    with serving(fake.app) as base_url:
+        yield base_url
+
+
+def http_generator(provider: str) -> dict[str, Any]:
+    return {
+        "generator": "http",
+        "generator_http_url": provider,
+        "generator_http_token": "provider-token",
+        "generator_http_poll_seconds": 0.01,
+        "generation_retry_base_seconds": 0,
+    }
+
+
+async def test_provider_refusal_fails_with_its_reason_and_refunds(
+    client: GraphQLClient, db_pool: asyncpg.Pool, run_worker: RunWorker, provider: str, settings: Settings
+) -> None:
+    fan = await create_user(client, handle="fan")
+    await use_free_generations(client, db_pool, fan, settings)
+    await fund(db_pool, fan, 1_000_000)
+    video_id = (await remix(client, fan, "a storm at sea [refuse]"))["video"]["id"]
+    assert await wallet(db_pool, fan) == 900_000
+    await run_worker(**http_generator(provider))
+    node = (await client.execute(VIDEO, {"id": video_id}, token=fan.token)).data["node"]
+    assert node["status"] == "FAILED" and "refused" in node["statusReason"]
+    assert await wallet(db_pool, fan) == 1_000_000
+
+
+async def test_transient_failures_retry_with_backoff_then_fail_and_refund(
+    client: GraphQLClient, db_pool: asyncpg.Pool, run_worker: RunWorker, provider: str, settings: Settings
+) -> None:
+    fan = await create_user(client, handle="fan")
+    await use_free_generations(client, db_pool, fan, settings)
+    await fund(db_pool, fan, 1_000_000)
+    video_id = (await remix(client, fan, "a storm at sea [fail]"))["video"]["id"]
+    await run_worker(**http_generator(provider))
+    node = (await client.execute(VIDEO, {"id": video_id}, token=fan.token)).data["node"]
+    assert node["status"] == "FAILED"
+    attempts = await db_pool.fetchval("SELECT attempts FROM videos WHERE id = $1", uuid_of(video_id))
+    assert attempts == settings.generation_max_tries
+    assert await wallet(db_pool, fan) == 1_000_000
+
+
+async def test_provider_hiccups_are_retried_and_succeed(
+    client: GraphQLClient, db_pool: asyncpg.Pool, run_worker: RunWorker, provider: str
+) -> None:
+    fan = await create_user(client, handle="fan")
+    video_id = (await remix(client, fan, "a storm at sea [500]", durationSeconds=2))["video"]["id"]
+    await run_worker(**http_generator(provider))
+    node = (await client.execute(VIDEO, {"id": video_id}, token=fan.token)).data["node"]
+    assert node["status"] == "DRAFT" and node["media"]["sha256"]
+
+
+WALLET = """
+{ viewer { wallet { balance { micros formatted } freeGenerationsLeft
+  entries(first: 10) { edges { node { id kind amount { micros } memo video { id } } } } } } }
+"""
+
+
+async def test_wallet_shows_balance_free_generations_and_entries(client: GraphQLClient, db_pool: asyncpg.Pool) -> None:
+    ava = await create_user(client, handle="ava")
+    holder = await create_holder(client, ava)
+    await create_character(client, ava, holder, "Captain Nova", generationFee="0.25")
+    fan = await create_user(client, handle="fan")
+    await fund(db_pool, fan, 1_000_000)
+    video_id = (await remix(client, fan, "Captain Nova"))["video"]["id"]
+    data = (await client.execute(WALLET, token=fan.token)).data["viewer"]["wallet"]
+    assert data["balance"] == {"micros": "750000", "formatted": "$0.75"}
+    assert data["freeGenerationsLeft"] == 2
+    entries = [edge["node"] for edge in data["entries"]["edges"]]
+    assert [(e["kind"], e["amount"]["micros"]) for e in entries] == [("GENERATION_CHARGE", "-250000"), ("FUNDING", "1000000")]
+    assert entries[0]["video"] == {"id": video_id}
+    node = "query($id: ID!) { node(id: $id) { ... on LedgerEntry { kind } } }"
+    assert (await client.execute(node, {"id": entries[0]["id"]}, token=fan.token)).data["node"] == {"kind": "GENERATION_CHARGE"}
+    assert (await client.execute(node, {"id": entries[0]["id"]}, token=ava.token)).data["node"] is None

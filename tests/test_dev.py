@@ -1,0 +1,73 @@
+"""`fanreel dev` with no URLs: embedded PostgreSQL and Redis, migrations, demo data, API and
+worker; answers GraphQL; stops everything on SIGTERM; a second start reuses the data."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from embedded import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+LOG_IN = 'mutation { logIn(input: {handleOrEmail: "demo_fan", password: "fanreel-demo-1"}) { token } }'
+
+
+def start(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env |= {"DATA_DIR": str(data_dir), "MEDIA_DIR": str(data_dir / "media"), "PORT": str(port), "LOG_LEVEL": "WARNING"}
+    return subprocess.Popen([sys.executable, "-m", "cli", "dev"], cwd=ROOT, env=env)
+
+
+def wait_for_graphql(port: int, process: subprocess.Popen[bytes], timeout: float) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        assert process.poll() is None, "fanreel dev exited early"
+        try:
+            response = httpx.post(f"http://127.0.0.1:{port}/graphql", json={"query": LOG_IN}, timeout=2)
+            if response.status_code == 200 and response.json()["data"]["logIn"]["token"]:
+                return time.monotonic() - started
+        except (httpx.HTTPError, KeyError, TypeError):
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"no answer within {timeout} s")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(60) == 0
+
+
+def servers_using(data_dir: Path) -> list[psutil.Process]:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        with_dir = any(str(data_dir) in part for part in proc.info["cmdline"] or [])
+        if with_dir and proc.pid != os.getpid():
+            found.append(proc)
+    return found
+
+
+@pytest.mark.timeout(240)
+def test_dev_boots_embedded_servers_answers_and_stops_cleanly() -> None:
+    # Not under pytest's 0700 tmp dirs: as root, PostgreSQL runs as another user that must reach it.
+    data_dir = ROOT / ".fanreel" / f"test-dev-{uuid.uuid4().hex[:8]}"
+    for attempt in ("cold", "warm"):
+        port = free_port()
+        process = start(data_dir, port)
+        try:
+            seconds = wait_for_graphql(port, process, timeout=120)
+            print(f"{attempt} start answered in {seconds:.1f} s")
+        finally:
+            stop(process)
+        time.sleep(0.5)
+        assert servers_using(data_dir) == [], "servers left running after SIGTERM"
+    shutil.rmtree(data_dir, ignore_errors=True)
