@@ -125,6 +125,13 @@ def _stop(children: Sequence[subprocess.Popen[bytes]]) -> None:
             child.wait()
 
 
+def run_credit(settings: Settings) -> None:
+    from db.crediting import credit_command
+
+    assert settings.database_url, "set DATABASE_URL"
+    print(asyncio.run(credit_command(settings)))
+
+
 def run_export_schema(settings: Settings) -> None:
     from api.schema import SDL_PATH, schema
 
@@ -140,6 +147,7 @@ COMMANDS: dict[str, tuple[Callable[[Settings], None], str]] = {
     "migrate": (run_migrate, "apply pending database migrations"),
     "seed": (run_seed, "load the demo data (idempotent)"),
     "export-schema": (run_export_schema, "write the served GraphQL SDL to schema.graphql"),
+    "credit": (run_credit, "credit the qualified views waiting now (the worker does it every CREDIT_INTERVAL_SECONDS)"),
 }
 
 
@@ -163,13 +171,14 @@ def main(argv: Sequence[str] | None = None) -> None:
 
 
 def run_ledger(settings: Settings, args: argparse.Namespace) -> int:
-    from db.ledger_cli import grant_command, verify_command
+    from db.crediting import split_config
+    from db.ledger_cli import checks_for, grant_command, verify_command
 
     assert settings.database_url, "set DATABASE_URL"
     if args.command == "wallet":
         status, lines = asyncio.run(grant_command(settings.database_url, args.handle, args.amount))
     else:
-        status, lines = asyncio.run(verify_command(settings.database_url))
+        status, lines = asyncio.run(verify_command(settings.database_url, checks_for(split_config(settings))))
     print("\n".join(lines), file=sys.stderr if status else sys.stdout)
     return status
 

@@ -32,6 +32,8 @@ from workers.storage.directory import media_app
 
 logger = logging.getLogger(__name__)
 PROBE_TIMEOUT_SECONDS = 2.0
+# Operations in flight per WebSocket; the next subscribe gets a protocol `error` message.
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 50
 
 
 class FanreelGraphQL(GraphQL[Context, None]):
@@ -60,6 +62,7 @@ def graphql_app() -> FanreelGraphQL:
         allow_queries_via_get=False,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),  # the legacy graphql-ws protocol is off
         multipart_uploads_enabled=False,
+        max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
     )
 
 

@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 from strawberry.dataloader import DataLoader
 
-from db.queries import characters, holders, policies, users, videos
+from db.queries import activity, characters, holders, policies, social, users, videos
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -22,12 +22,14 @@ class Loaders:
         self._pool = pool
         self._viewer_id = viewer_id
         self._memberships: frozenset[UUID] | None = None
+        self._ancestry_loaded: set[UUID] = set()
         self.user = self._by_id(lambda conn, ids: users.get_users(conn, user_ids=ids), lambda u: u.id)
         self.holder = self._by_id(lambda conn, ids: holders.get_holders(conn, holder_ids=ids), lambda h: h.id)
         self.character = self._by_id(
             lambda conn, ids: characters.get_characters(conn, character_ids=ids), lambda c: c.id
         )
         self.video = self._by_id(lambda conn, ids: videos.get_videos(conn, video_ids=ids), lambda v: v.id)
+        self.activity = self._by_id(lambda conn, ids: activity.get_activities(conn, activity_ids=ids), lambda a: a.id)
         self.licenses = DataLoader[UUID, list[videos.License]](self._load_licenses)
         self.current_policy = DataLoader[UUID, policies.PublishedPolicy | None](self._load_current_policies)
         self.cameo_of_user = DataLoader[UUID, UUID | None](self._load_cameos)
@@ -37,6 +39,19 @@ class Loaders:
         self.viewer_follows_character = self._viewer_set(
             lambda conn, viewer, ids: characters.followed_among(conn, user_id=viewer, character_ids=ids)
         )
+        self.viewer_likes = self._viewer_set(
+            lambda conn, viewer, ids: social.liked_among(conn, user_id=viewer, video_ids=ids)
+        )
+
+    async def prime_ancestors(self, video_id: UUID) -> None:
+        """Load a video's whole remix ancestry in one query, so remixOf { remixOf { ... } } costs one trip."""
+        if video_id in self._ancestry_loaded:
+            return
+        async with self._pool.acquire() as conn:
+            chain = await videos.ancestors(conn, video_id=video_id)
+        self._ancestry_loaded.update([video_id, *(v.id for v in chain)])
+        for ancestor in chain:
+            self.video.prime(ancestor.id, ancestor)
 
     async def viewer_holder_ids(self) -> frozenset[UUID]:
         """The holders the viewer is a member of (empty when signed out), read once per request."""

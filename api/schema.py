@@ -12,22 +12,37 @@ from strawberry.types import ExecutionContext
 
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
+from api.activity.mutations import ActivityMutations
+from api.activity.subscriptions import ActivitySubscriptions
 from api.characters.mutations import CharacterMutations
 from api.characters.queries import CharacterQueries
 from api.extensions import default_extensions
+from api.feed.queries import FeedQueries
 from api.holders.mutations import HolderMutations
 from api.node import NodeQueries
 from api.remix.mutations import RemixMutations
 from api.remix.queries import RemixQueries
+from api.social.mutations import SocialMutations
 from api.videos.mutations import VideoMutations
 from api.videos.subscriptions import VideoSubscriptions
+from api.views.mutations import ViewMutations
 from api.scalars import SCALAR_MAP
 
-Query = merge_types("Query", (NodeQueries, AccountQueries, CharacterQueries, RemixQueries))
+Query = merge_types("Query", (NodeQueries, AccountQueries, CharacterQueries, RemixQueries, FeedQueries))
 Mutation = merge_types(
-    "Mutation", (AccountMutations, HolderMutations, CharacterMutations, RemixMutations, VideoMutations)
+    "Mutation",
+    (
+        AccountMutations,
+        HolderMutations,
+        CharacterMutations,
+        RemixMutations,
+        VideoMutations,
+        SocialMutations,
+        ActivityMutations,
+        ViewMutations,
+    ),
 )
-Subscription = merge_types("Subscription", (VideoSubscriptions,))
+Subscription = merge_types("Subscription", (VideoSubscriptions, ActivitySubscriptions))
 
 
 class FanreelSchema(strawberry.Schema):

@@ -5,6 +5,7 @@ Idempotent: when the first demo account exists, nothing is done.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,11 +13,17 @@ import asyncpg
 from arq.connections import ArqRedis
 
 from api.context import Services, build_context
+from api.ids import from_global_id
 from api.schema import schema
 from db.catalog import Catalog
+from db.ledger_cli import grant
 from settings import Settings
+from workers.generate import generate
+from workers.generators import GeneratorError, build_generator
 from workers.storage import storage_for
+from workers.trending import recompute
 
+logger = logging.getLogger(__name__)
 PASSWORD = "fanreel-demo-1"
 CREATORS = [("demo_fan", "Demo Fan"), ("mia_makes", "Mia Makes"), ("leo_loops", "Leo Loops")]
 STAFF = [("studio_ava", "Ava (Northwind Studios)"), ("indie_raj", "Raj (Pixel Fable Games)")]
@@ -138,7 +145,78 @@ async def seed(services: Services) -> str:
         "policy": OPEN | {"audience": "MUTUALS", "revenueShareBps": 2500},
     }
     await seeder.run(CREATE_CAMEO, {"input": cameo}, "mia_makes")
-    return f"seeded {len(seeder.tokens)} users, 2 organisations, {len(CHARACTERS)} characters and 1 cameo"
+    videos = await seed_social(seeder, character_ids)
+    return (
+        f"seeded {len(seeder.tokens)} users, 2 organisations, {len(CHARACTERS)} characters, 1 cameo "
+        f"and {videos} videos with likes, comments and a remix"
+    )
+
+
+FOLLOW = "mutation($id: ID!) { followUser(userId: $id) { userErrors { code } } }"
+FOLLOW_CHARACTER = "mutation($id: ID!) { followCharacter(characterId: $id) { userErrors { code } } }"
+USER_ID = "query($h: String!) { user(handle: $h) { id } }"
+CREATE_REMIX = """mutation($input: RemixInput!) {
+  createRemix(input: $input) { video { id } userErrors { code message } } }"""
+PUBLISH = "mutation($id: ID!, $c: String) { publishVideo(videoId: $id, caption: $c) { video { status } userErrors { code } } }"
+REVIEW = "mutation($input: ReviewVideoInput!) { reviewVideo(input: $input) { userErrors { code } } }"
+LIKE = "mutation($id: ID!) { likeVideo(videoId: $id) { userErrors { code } } }"
+COMMENT = "mutation($id: ID!, $b: String!) { addComment(videoId: $id, body: $b) { userErrors { code } } }"
+# (creator, prompt, caption, remix of the video at this index or None)
+VIDEOS = [
+    ("mia_makes", "Captain Nova races a comet past the rings of Saturn", "Full throttle!", None),
+    ("leo_loops", "Pip the Fox explores a moonlit forest full of fireflies", "Night walk", None),
+    ("leo_loops", "Captain Nova races a comet past Saturn, now in a meteor shower", "Remixed with extra meteors", 0),
+    ("mia_makes", "Bolt the Robot waters a tiny rooftop garden at sunrise", "Morning routine", None),
+    ("demo_fan", "Captain Nova teaches a cooking class on her starship", None, None),
+]
+
+
+async def seed_social(seeder: Seeder, character_ids: dict[str, str]) -> int:
+    """Follows, generated and published videos (one through holder review), a remix, likes and comments."""
+    ids = {h: (await seeder.run(USER_ID, {"h": h}))["user"]["id"] for h, _ in CREATORS}
+    for follower, followee in (("demo_fan", "mia_makes"), ("demo_fan", "leo_loops"), ("mia_makes", "leo_loops"),
+                               ("leo_loops", "mia_makes")):
+        await seeder.run(FOLLOW, {"id": ids[followee]}, follower)
+    await seeder.run(FOLLOW_CHARACTER, {"id": character_ids["Captain Nova"]}, "demo_fan")
+    async with seeder.services.pool.acquire() as conn:
+        for handle, _ in CREATORS:
+            await grant(conn, handle=handle, amount_micros=20_000_000)
+    made: list[str] = []
+    for creator, prompt, caption, remix_of in VIDEOS:
+        remix = {"remixOfId": made[remix_of]} if remix_of is not None else {}
+        values = {"prompt": prompt, "characterIds": [], "durationSeconds": 4, **remix}
+        video_id = (await seeder.run(CREATE_REMIX, {"input": values}, creator))["createRemix"]["video"]["id"]
+        await generate_now(seeder.services, video_id)
+        if caption is not None:
+            await seeder.run(PUBLISH, {"id": video_id, "c": caption}, creator)
+        made.append(video_id)
+    review = {"videoId": made[3], "characterId": character_ids["Bolt the Robot"], "decision": "APPROVE"}
+    await seeder.run(REVIEW, {"input": review}, STAFF[0][0])
+    for handle, video, comment in (("demo_fan", 0, "That comet never stood a chance"), ("leo_loops", 0, "Remixing this!"),
+                                   ("mia_makes", 2, "The meteors are perfect"), ("demo_fan", 1, "So cosy")):
+        await seeder.run(LIKE, {"id": made[video]}, handle)
+        await seeder.run(COMMENT, {"id": made[video], "b": comment}, handle)
+    async with seeder.services.pool.acquire() as conn:
+        await recompute(conn)
+    return len(made)
+
+
+async def generate_now(services: Services, video_id: str) -> None:
+    """Run the generation job in-process, so the demo videos exist before the worker starts."""
+    decoded = from_global_id(video_id)
+    assert decoded is not None
+    settings = services.settings
+    try:
+        generator = build_generator(
+            settings.generator, http_url=settings.generator_http_url, http_token=settings.generator_http_token,
+            poll_seconds=settings.generator_http_poll_seconds, timeout_seconds=settings.generator_http_timeout_seconds,
+        )
+    except GeneratorError as exc:  # e.g. no font for the local renderer: the demo still gets real (plain) videos
+        logger.warning("demo videos use the no-op generator: %s", exc)
+        generator = build_generator("noop", http_url="", http_token="", poll_seconds=1, timeout_seconds=1)
+    ctx = {"settings": settings, "pool": services.pool, "redis": services.redis, "storage": services.storage,
+           "generator": generator, "job_try": 1}
+    await generate(ctx, str(decoded[1]))
 
 
 async def seed_url(settings: Settings) -> str:

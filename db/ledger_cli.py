@@ -9,9 +9,11 @@ from uuid import UUID
 import asyncpg
 
 from db.queries import ledger, users
+from db.revenue_check import check_ledger_matches_credits, check_view_totals, revenue_check
 from domain.errors import DomainError, ErrorCode
 from domain.ledger import SOURCE_KINDS, AccountKind
 from domain.money import format_usd, parse_usd
+from domain.revenue import SplitConfig
 
 GRANT_MEMO = "operator grant"
 
@@ -92,7 +94,12 @@ def _account_name(row: asyncpg.Record) -> str:
     return f"account {row['id']} ({row['kind']}{owner})"
 
 
-CHECKS: tuple[Check, ...] = (check_transactions, check_accounts)
+def checks_for(config: SplitConfig) -> tuple[Check, ...]:
+    """Every check, the view revenue ones under the configured rates (db/revenue_check.py)."""
+    return (check_transactions, check_accounts, check_view_totals, check_ledger_matches_credits, revenue_check(config))
+
+
+CHECKS: tuple[Check, ...] = checks_for(SplitConfig())
 
 
 async def verify(conn: asyncpg.Connection, checks: Sequence[Check] = CHECKS) -> list[str]:
@@ -131,11 +138,11 @@ async def grant_command(database_url: str, handle: str, amount: str) -> tuple[in
     return 0, [f"granted {format_usd(micros)} to @{granted.handle}; wallet balance {balance}"]
 
 
-async def verify_command(database_url: str) -> tuple[int, list[str]]:
+async def verify_command(database_url: str, checks: Sequence[Check] = CHECKS) -> tuple[int, list[str]]:
     """`fanreel ledger verify`: status 1 and one line per discrepancy, else 0."""
     conn = await asyncpg.connect(database_url)
     try:
-        problems = await verify(conn)
+        problems = await verify(conn, checks)
     finally:
         await conn.close()
     if problems:

@@ -14,12 +14,13 @@ Prompt and aliases go through the same pipeline (RULES.md §2):
 A name matches a run of pieces that starts and ends at a boundary. Tight separators inside it
 are ignored, spaces only where the alias has a word break: "pika-chu" matches "Pikachu" and
 "darth vader" matches "DarthVader", but "a cool cat" does not match the handle "coolcat".
-Aliases of 5+ letters also match with one edit (one alias word, when the prompt splits it).
 
 Exact matches come from one Aho-Corasick automaton whose patterns are anchored on boundary
-marks, so its hits are real matches and do not grow with the number of aliases. Typos use the
-deletion neighbourhood: every alias and its one-letter deletions sit in a dict, and each prompt
-word and its one-letter deletions are looked up there (a few dict probes per word).
+marks, so it reports real matches only, however many aliases there are. Aliases of 5+ letters
+also match with one edit, through the deletion neighbourhood: the hashes of each alias and of
+its one-letter deletions sit in a dict, where each distinct prompt word looks up its own in one
+C-level set operation. A multi-word alias typo'd between spaces ("Darth Vadar") is found from
+its exact word: the other word's hashes are also indexed salted with that neighbour.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Hashable, Iterable
-from collections.abc import Set as AbstractSet
 from itertools import chain, combinations, repeat
 from operator import xor
 from typing import Generic, TypeVar
@@ -40,9 +40,7 @@ K = TypeVar("K", bound=Hashable)
 MIN_TYPO_LETTERS = 5  # shorter aliases must match exactly: one edit of "Ash" is half the dictionary
 
 _MARK = "#"  # boundary mark in the automaton's input; folded text never contains it
-_WHOLE = -1  # word index of a typo entry that covers the whole alias
 _LONGEST_WINDOW = 64  # letters: bounds the work on a word cut into many pieces ("a.b.c.d...")
-_NONE: frozenset[int] = frozenset()
 _LEFT, _RIGHT = 0, 1  # where the exact neighbour of a typo'd word of a multi-word alias sits
 
 # Look-alikes the Unicode confusables data misses or maps to a non-ASCII letter (κ → ĸ).
@@ -65,17 +63,25 @@ _UNIT = re.compile(r"[0-9]+(?:st|nd|rd|th|s|am|pm|k|m|km|kg|g|gb|mb|p|d|x|h|hz|f
 _DOT_RUN = re.compile(r"\.{2,}")
 _SPACED_PAIR = re.compile(r" [a-z] [a-z](?![a-z.])")  # starts with a literal: a fast scan
 _SPACED_LETTERS = re.compile(r"(?<![a-z.])[a-z](?: [a-z])+(?![a-z.])")
+_LATIN_NAME = re.compile(r"LATIN (?:CAPITAL |SMALL )?LETTER (?:SMALL CAPITAL )?([A-Z])\b")
 _MENTION = re.compile(r"(?<![\w@])@([a-z0-9_]{3,30})(?!\w)")
 
 
 def _build_confusables() -> dict[str, str]:
-    """Every non-ASCII character the Unicode data says looks like one ASCII letter → that letter."""
-    table: dict[str, str] = {}
-    for char, similar in confusables.confusables_data.items():
-        for entry in similar:
-            for source, target in ((char, entry["c"]), (entry["c"], char)):
-                if len(source) == 1 and not source.isascii() and _is_ascii_letter(target):
-                    table.setdefault(source, target.lower())
+    """Every non-ASCII character the Unicode data says looks like one ASCII letter → that letter,
+    also through one intermediate look-alike (small capital ᴋ → Greek κ → k)."""
+    pairs = [
+        (source, target)
+        for char, similar in confusables.confusables_data.items()
+        for entry in similar
+        for source, target in ((char, entry["c"]), (entry["c"], char))
+        if len(source) == 1 and not source.isascii()
+    ]
+    table = {source: target.lower() for source, target in reversed(pairs) if _is_ascii_letter(target)}
+    known = table | _SUPPLEMENT
+    for source, target in pairs:
+        if source not in table and target in known:
+            table[source] = known[target]
     return table
 
 
@@ -107,11 +113,16 @@ def _fold_part(part: str, retry: bool) -> str:
         return ""
     if part.isspace():
         return " "
+    lower = unicodedata.normalize("NFKD", part.casefold())
+    if lower.isascii() and lower.isalpha():  # "ß" → "ss" before its look-alike "β"
+        return lower
     latin = _CONFUSABLES.get(part)
     if latin is not None:
         return latin
-    lower = unicodedata.normalize("NFKD", part.casefold())  # "ẞ" → "ss", capitals the data lacks
-    if retry and lower != part:
+    named = _LATIN_NAME.match(unicodedata.name(part, ""))  # "LATIN LETTER SMALL CAPITAL N"
+    if named:
+        return named.group(1).lower()
+    if retry and lower != part:  # a capital the data lacks, through its small letter
         return "".join(_fold_part(char, retry=False) for char in lower)
     return "."  # letters of other scripts separate words: CJK prompts do not use spaces
 
@@ -164,10 +175,9 @@ def _detection_form(text: str) -> str:
 
 
 def _variant_hashes(word: str) -> list[int]:
-    """Hashes of `word` (variant 0) and of its one-letter deletions (variant k leaves out the
-    letter at len(word) - k), as tuples of letters: `itertools.combinations` builds them in C,
-    so a prompt word costs no Python-level slicing.
-    """
+    """Hashes of `word` (first) and of its one-letter deletions, as tuples of letters:
+    `itertools.combinations` builds them in C, so a prompt word costs no Python-level slicing.
+    A shared hash only nominates an alias; `_within_one_edit` decides."""
     return list(map(hash, chain((tuple(word),), combinations(word, len(word) - 1))))
 
 
@@ -207,7 +217,8 @@ class Detector(Generic[K]):
         # Variant hashes (see _variant_hashes) → aliases: of whole aliases, and of each word of
         # a multi-word alias salted with its neighbour word (see _find_beside).
         self._typos: dict[int, int | list[int]] = {}
-        self._neighbours: set[str] = set()  # words whose neighbour in an alias may hold a typo
+        # By side: exact word → bit mask of the lengths of the alias words on that side of it.
+        self._beside: tuple[dict[str, int], dict[str, int]] = ({}, {})
         patterns: dict[str, set[K]] = {}
         for key, alias in entries:
             words = tuple(_detection_form(alias).replace(" ", ".").split("."))
@@ -244,7 +255,8 @@ class Detector(Generic[K]):
         self._index(_variant_hashes(letters), index)
         for position, word in enumerate(words if len(words) > 1 else ()):
             neighbour, side = (words[position - 1], _LEFT) if position else (words[1], _RIGHT)
-            self._neighbours.add(neighbour)
+            lengths = self._beside[side]
+            lengths[neighbour] = lengths.get(neighbour, 0) | 1 << len(word)
             salt = _salt(neighbour, side)
             self._index([hashed ^ salt for hashed in _variant_hashes(word)], index)
 
@@ -266,11 +278,9 @@ class Detector(Generic[K]):
         for _, keys in self._automaton.iter(stream):
             found.update(keys)
 
-    def _nominated(self, hashes: list[int]) -> AbstractSet[int]:
+    def _nominated(self, hashes: list[int]) -> set[int]:
         """Aliases sharing a variant hash with `hashes`: candidates, for the strings to confirm."""
         typos = self._typos
-        if typos.keys().isdisjoint(hashes):
-            return _NONE  # the usual case, decided in C
         aliases: set[int] = set()
         for hashed in typos.keys() & hashes:
             held = typos[hashed]
@@ -310,7 +320,7 @@ def _fits(words: list[str], index: int, alias_words: tuple[str, ...], at: int) -
 
 
 class _Scan(Generic[K]):
-    """One `Detector.find` over the words of a prompt, remembering what repeated words gave."""
+    """The word-level half of one `Detector.find`: typos, and runs of pieces inside words."""
 
     def __init__(self, detector: Detector[K], words: list[str], found: set[K]) -> None:
         self.detector, self.words, self.found = detector, words, found
@@ -318,24 +328,40 @@ class _Scan(Generic[K]):
         self.typo_keys: dict[str, tuple[K, ...]] = {}
 
     def run(self) -> None:
-        detector, words, found, typo_keys = self.detector, self.words, self.found, self.typo_keys
-        shortest, longest, neighbours = MIN_TYPO_LETTERS - 1, detector._longest, detector._neighbours
-        indexed = detector._typos.keys()
-        for index, word in enumerate(words):
+        detector, found, hashes = self.detector, self.found, self.hashes
+        indexed, shortest, longest = detector._typos.keys(), MIN_TYPO_LETTERS - 1, detector._longest
+        for word in dict.fromkeys(self.words):  # a word's typo matches do not depend on where it is
             if "." in word:
                 self.pieces(word.split("."))
-                continue
-            if shortest <= len(word) <= longest:
-                keys = typo_keys.get(word)  # self.typos(word), inlined: this runs for every word
-                if keys is None:
-                    keys = typo_keys[word] = detector._typo_keys(word, self.variants(word))
-                if keys:
-                    found.update(keys)
-            for side, beside in ((_LEFT, index - 1), (_RIGHT, index + 1)):
-                if 0 <= beside < len(words) and words[beside] in neighbours:
-                    salted = list(map(xor, self.variants(word), repeat(_salt(words[beside], side))))
-                    if not indexed.isdisjoint(salted):
-                        found.update(detector._beside_keys(words, index, salted))
+            elif shortest < len(word) <= longest:  # the hot loop: self.typos(word), inlined
+                variants = hashes[word] = _variant_hashes(word)
+                if not indexed.isdisjoint(variants):
+                    found.update(detector._typo_keys(word, variants))
+            elif len(word) == shortest and hash(tuple(word)) in indexed:  # an alias less a letter
+                found.update(detector._typo_keys(word, self.variants(word)))
+        right_of, left_of = detector._beside
+        present = set(self.words)
+        before, after = right_of.keys() & present, left_of.keys() & present
+        if before or after:  # exact words of multi-word aliases: their neighbours may be typo'd
+            self.neighbours(before, after)
+
+    def neighbours(self, before: set[str], after: set[str]) -> None:
+        words, (right_of, left_of) = self.words, self.detector._beside
+        anchors = before | after
+        for index in [index for index, word in enumerate(words) if word in anchors]:
+            # A word one edit from an alias word is as long, or one letter longer or shorter.
+            word = words[index]
+            if word in before and index + 1 < len(words) and right_of[word] >> (len(words[index + 1]) - 1) & 7:
+                self.beside(index + 1, _LEFT)
+            if word in after and index > 0 and left_of[word] >> (len(words[index - 1]) - 1) & 7:
+                self.beside(index - 1, _RIGHT)
+
+    def beside(self, index: int, side: int) -> None:
+        """Word `index` as a typo'd word of a multi-word alias, the exact word on `side` of it."""
+        neighbour = self.words[index - 1 if side == _LEFT else index + 1]
+        salted = list(map(xor, self.variants(self.words[index]), repeat(_salt(neighbour, side))))
+        if not self.detector._typos.keys().isdisjoint(salted):
+            self.found.update(self.detector._beside_keys(self.words, index, salted))
 
     def pieces(self, pieces: list[str]) -> None:
         """Runs of pieces of one word: the exact scan only saw single pieces and the whole word."""

@@ -131,3 +131,38 @@ async def create_character(
     assert payload["userErrors"] == [], payload["userErrors"]
     character_id: str = payload["character"]["id"]
     return character_id
+
+
+CREATE_REMIX = """
+mutation Create($input: RemixInput!) { createRemix(input: $input) { video { id } userErrors { code message } } }
+"""
+PUBLISH_VIDEO = """
+mutation Publish($id: ID!, $caption: String) {
+  publishVideo(videoId: $id, caption: $caption) { video { id status } userErrors { field code } }
+}
+"""
+
+
+async def create_video(
+    client: GraphQLClient,
+    db: Any,
+    creator: Account,
+    prompt: str = "a quiet forest",
+    *,
+    publish: bool = True,
+    **extra: Any,
+) -> str:
+    """A video as the worker would leave it (DRAFT, generation simulated), published unless told not to."""
+    from db.ledger_cli import grant
+
+    async with db.acquire() as conn:  # enough money for any number of test videos
+        await grant(conn, handle=creator.handle, amount_micros=10_000_000)
+    result = await client.execute(CREATE_REMIX, {"input": {"prompt": prompt, "characterIds": [], **extra}}, token=creator.token)
+    payload = result.data["createRemix"]
+    assert payload["userErrors"] == [], payload["userErrors"]
+    video_id: str = payload["video"]["id"]
+    await db.execute("UPDATE videos SET status = 'DRAFT' WHERE status IN ('QUEUED', 'GENERATING')")
+    if publish:
+        published = (await client.execute(PUBLISH_VIDEO, {"id": video_id}, token=creator.token)).data["publishVideo"]
+        assert published["userErrors"] == [], published["userErrors"]
+    return video_id

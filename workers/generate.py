@@ -24,8 +24,9 @@ from arq import Retry
 from arq.connections import ArqRedis
 
 from db.generation import refund, settle
-from db.queries import videos
+from db.queries import activity, videos
 from db.remix import reevaluate
+from domain.activity import ActivityKind
 from domain.policy import Decision
 from settings import Settings
 from workers import keys
@@ -120,7 +121,15 @@ async def _finish(job: Job, video_id: UUID, media: videos.Media, model: str) -> 
             return "superseded"  # another run finished or failed it meanwhile; its media wins
         await videos.set_drafted(conn, video_id=video_id, media=media, generator=job.generator.name, model=model)
         await settle(conn, video)
+        event = await activity.record(
+            conn,
+            kind=ActivityKind.VIDEO_DRAFTED,
+            video_id=video_id,
+            users=[video.creator_id],
+            members_of_holders_of=list(video.character_ids),
+        )
     await job.publish(video_id, "DRAFT")
+    await activity.publish(job.redis, event)
     return "drafted"
 
 

@@ -21,3 +21,13 @@ def generate_job_id(video_id: UUID) -> str:
 def video_status_channel(video_id: UUID) -> str:
     """Pub/sub channel carrying a video's status changes to every API process."""
     return f"{PREFIX}:video-status:{video_id}"
+
+
+def activity_inbox_channel(user_id: UUID) -> str:
+    """Pub/sub channel carrying the ids of the events a user has just received (Subscription.activity)."""
+    return f"{PREFIX}:activity-inbox:{user_id}"
+
+
+def character_activity_channel(character_id: UUID) -> str:
+    """Pub/sub channel carrying the ids of the events concerning a character (Subscription.characterActivity)."""
+    return f"{PREFIX}:character-activity:{character_id}"

@@ -11,7 +11,7 @@ from arq.cron import cron
 from db.catalog import Catalog
 from db.pool import create_pool
 from settings import Settings
-from workers import generate, housekeeping, keys
+from workers import credit, generate, housekeeping, keys, restrict, trending
 from workers.generators import build_generator
 from workers.storage import storage_for
 
@@ -49,10 +49,19 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for `arq.worker.Worker` (also used by tests with burst=True)."""
     assert settings.redis_url, "the worker needs REDIS_URL"
     return {
-        "functions": [generate.generate, generate.reconcile, housekeeping.purge_expired_tokens],
+        "functions": [
+            generate.generate,
+            generate.reconcile,
+            restrict.restrict_sweep,
+            trending.recompute_trending,
+            housekeeping.purge_expired_tokens,
+            credit.credit_views,
+        ],
         "cron_jobs": [
             cron(generate.reconcile, second=every(settings.reconcile_interval_seconds), run_at_startup=True),
+            cron(trending.recompute_trending, second={30}, run_at_startup=True),
             cron(housekeeping.purge_expired_tokens, minute={7}, second={0}),
+            cron(credit.credit_views, second=every(settings.credit_interval_seconds), run_at_startup=True),
         ],
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "queue_name": keys.QUEUE,

@@ -12,12 +12,14 @@ from api.context import Info
 from api.ids import to_global_id
 from api.node import Node, register_node
 from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
-from db.queries import holders, users, videos
+from db.queries import feed, holders, users, videos
 
 if TYPE_CHECKING:
+    from api.activity.types import Activity
     from api.characters.types import Character
     from api.holders.types import Holder
     from api.videos.types import Video
+    from api.views.types import EarningsReport
     from api.wallet.types import Wallet
 
 
@@ -48,6 +50,24 @@ class User(Node):
 
         cameo_id = await info.context.loaders.cameo_of_user.load(self.raw_id)
         return await load_character(info, cameo_id) if cameo_id else None
+
+    @strawberry.field(
+        description="Published videos by this user, newest first. The user themself also sees drafts and failed ones."
+    )
+    async def videos(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Video, strawberry.lazy("api.videos.types")]]:
+        from api.videos.types import created_cursor, published_cursor, video_connection
+
+        themself = info.context.viewer_id == self.raw_id
+        size = page_size(first)
+        keyset = decode_cursor(after, datetime.fromisoformat, UUID)
+        async with info.context.pool.acquire() as conn:
+            rows = await feed.videos_of_user(
+                conn, viewer_id=info.context.viewer_id, user_id=self.raw_id, everything=themself, after=keyset,
+                limit=size + 1,  # type: ignore[arg-type]
+            )
+        return video_connection(info, rows, size, after, created_cursor if themself else published_cursor)
 
     @strawberry.field(description="Whether the signed-in viewer follows this user (false when signed out).")
     async def viewer_follows(self, info: Info) -> bool:
@@ -102,3 +122,21 @@ class Viewer:
         async with info.context.pool.acquire() as conn:
             rows = await holders.holders_of_user(conn, user_id=self.user_id)
         return [Holder.from_row(row) for row in rows]
+
+    @strawberry.field(description="The viewer's activity inbox, newest first.")
+    async def activity(
+        self, info: Info, first: int | None = None, after: str | None = None, unread_only: bool | None = False
+    ) -> Connection[Annotated[Activity, strawberry.lazy("api.activity.types")]]:
+        from api.activity.queries import inbox
+
+        return await inbox(info, user_id=self.user_id, first=first, after=after, unread_only=bool(unread_only))
+
+    @strawberry.field(
+        description="Revenue credited to the viewer as a creator (own videos and remix ancestry) in [from, to)."
+    )
+    async def earnings(
+        self, info: Info, from_: Annotated[datetime, strawberry.argument(name="from")], to: datetime
+    ) -> Annotated[EarningsReport, strawberry.lazy("api.views.types")]:
+        from api.views.resolvers import creator_earnings
+
+        return await creator_earnings(info, self.user_id, from_, to)

@@ -26,11 +26,16 @@ from api.context import Info
 from api.enums import CharacterKind
 from api.errors import Forbidden, collect, constraint_error, invalid, user_errors
 from api.ids import decode_id
-from db.queries import characters, holders, policies, users
+from db import restrict
+from db.queries import activity, characters, holders, policies, users
+from domain.activity import ActivityKind
+from workers import keys
 from domain.errors import DomainError, ErrorCode, FieldError
-from domain.policy import HolderKind, Policy, validate_policy
+from domain.policy import HolderKind, Policy, RestrictAction, validate_policy
 
 MAX_NAME_LENGTH = 100
+# Up to this many live videos are re-evaluated within publishPolicy itself; more go to a worker job.
+SWEEP_INLINE_LIMIT = 200
 MAX_DESCRIPTION_LENGTH = 2000
 ONE_CAMEO = FieldError(ErrorCode.CONFLICT, "You already registered your cameo.")
 TAKEN_NAME = {
@@ -203,10 +208,26 @@ class CharacterMutations:
                 policy = await _validated_policy(conn, input.policy, holder.kind, errors)
                 collect(errors)
                 assert policy is not None
-                await policies.publish_policy(conn, character_id=row.id, policy=policy, published_by=viewer_id)
-                return await _payload(conn, row.id)
+                published = await policies.publish_policy(
+                    conn, character_id=row.id, policy=policy, published_by=viewer_id
+                )
+                taken_down, events = await _restrict(conn, row.id, published.policy)
+                events.append(
+                    await activity.record(
+                        conn, kind=ActivityKind.POLICY_PUBLISHED, actor_id=viewer_id, character_id=row.id,
+                        members_of_holders_of=[row.id], followers_of=[row.id],
+                    )
+                )
+                payload = await _payload(conn, row.id, taken_down)
         except DomainError as error:
             return CharacterPayload(user_errors=user_errors(error))
+        for event in events:
+            await activity.publish(info.context.services.redis, event)
+        if taken_down is None:  # too many videos for one request: a worker sweeps them in batches
+            await info.context.services.redis.enqueue_job(
+                "restrict_sweep", str(row.id), published.policy.version, _queue_name=keys.QUEUE
+            )
+        return payload
 
     @strawberry.mutation
     async def approve_creator(self, info: Info, character_id: strawberry.ID, handle: str) -> CharacterPayload:
@@ -215,6 +236,18 @@ class CharacterMutations:
     @strawberry.mutation
     async def revoke_creator(self, info: Info, character_id: strawberry.ID, handle: str) -> CharacterPayload:
         return await _set_approval(info, character_id, handle, approve=False)
+
+
+async def _restrict(
+    conn: asyncpg.Connection, character_id: UUID, policy: Policy
+) -> tuple[int | None, list[activity.Event]]:
+    """How many videos the new version took down (None: left to the worker), and the events to publish."""
+    if policy.on_restrict is not RestrictAction.TAKE_DOWN:
+        return 0, []
+    video_ids = await restrict.candidates(conn, character_id=character_id, after=None, limit=SWEEP_INLINE_LIMIT + 1)
+    if len(video_ids) > SWEEP_INLINE_LIMIT:
+        return None, []
+    return await restrict.sweep(conn, character_id=character_id, version=policy.version, video_ids=video_ids)
 
 
 async def _cameo_aliases(conn: asyncpg.Connection, row: characters.Character) -> list[str]:

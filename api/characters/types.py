@@ -21,11 +21,13 @@ from api.ids import to_global_id
 from api.money import MoneyType
 from api.node import Node, register_node
 from db import remix
-from db.queries import characters, policies
+from api.pagination import Connection, decode_cursor, page_size
+from db.queries import characters, feed, policies
 from domain import policy as rules
 
 if TYPE_CHECKING:
     from api.holders.types import Holder
+    from api.videos.types import Video
 
 
 @strawberry.type(name="PolicyReason")
@@ -182,6 +184,28 @@ class Character(Node):
                 conn, creator_id=info.context.viewer_id, prompt="", duration_seconds=1, characters=(facts,)
             )
         return PolicyDecision.of(rules.evaluate_character(request, facts))
+
+    @strawberry.field(
+        description="The character's feed, newest first. includeUnpublished (members of the holder only) adds "
+        "drafts, pending, rejected, failed and taken-down videos."
+    )
+    async def videos(
+        self, info: Info, first: int | None = None, after: str | None = None, include_unpublished: bool = False
+    ) -> Connection[Annotated[Video, strawberry.lazy("api.videos.types")]]:
+        from api.videos.types import created_cursor, published_cursor, video_connection
+
+        if include_unpublished:
+            info.context.require_viewer()
+            if self.holder_id not in await info.context.loaders.viewer_holder_ids():
+                raise Forbidden("Only members of the character's holder see its unpublished videos.")
+        size = page_size(first)
+        keyset = decode_cursor(after, datetime.fromisoformat, UUID)
+        async with info.context.pool.acquire() as conn:
+            rows = await feed.videos_of_character(
+                conn, viewer_id=info.context.viewer_id, character_id=self.raw_id, everything=include_unpublished,
+                after=keyset, limit=size + 1,  # type: ignore[arg-type]
+            )
+        return video_connection(info, rows, size, after, created_cursor if include_unpublished else published_cursor)
 
     @strawberry.field(
         description="Members only: how often creators tried and were refused, by reason code, in [from, to)."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
@@ -13,9 +14,14 @@ from api.context import Info
 from api.enums import HolderKindType
 from api.errors import Forbidden
 from api.ids import to_global_id
+from api.money import MoneyType
 from api.node import Node, register_node
 from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
-from db.queries import characters, holders
+from db.queries import characters, feed, holders
+
+if TYPE_CHECKING:
+    from api.videos.types import Video
+    from api.views.types import EarningsReport
 
 
 @strawberry.type(name="Holder")
@@ -50,6 +56,21 @@ class Holder(Node):
             info.context.loaders.character.prime(row.id, row)
         return connection(rows, size, Character.from_row, lambda r: encode_cursor(r.name, r.id), after=after)
 
+    @strawberry.field(description="Members only: videos waiting for this holder's review, oldest first.")
+    async def review_queue(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Video, strawberry.lazy("api.videos.types")]]:
+        from api.videos.types import created_cursor, video_connection
+
+        viewer_id = await require_member(info, self.raw_id)
+        size = page_size(first)
+        keyset = decode_cursor(after, datetime.fromisoformat, UUID)
+        async with info.context.pool.acquire() as conn:
+            rows = await feed.review_queue(
+                conn, viewer_id=viewer_id, holder_id=self.raw_id, after=keyset, limit=size + 1  # type: ignore[arg-type]
+            )
+        return video_connection(info, rows, size, after, created_cursor)
+
     @strawberry.field(description="Members only (FORBIDDEN otherwise).")
     async def members(self, info: Info) -> list[User]:
         await require_member(info, self.raw_id)
@@ -57,6 +78,20 @@ class Holder(Node):
             ids = await holders.member_ids(conn, holder_id=self.raw_id)
         rows = await info.context.loaders.user.load_many(ids)
         return [User.from_row(row) for row in rows if row is not None]
+
+    @strawberry.field(description="Members only: revenue credited to this holder in [from, to).")
+    async def earnings(
+        self, info: Info, from_: Annotated[datetime, strawberry.argument(name="from")], to: datetime
+    ) -> Annotated[EarningsReport, strawberry.lazy("api.views.types")]:
+        from api.views.resolvers import holder_earnings
+
+        return await holder_earnings(info, self.raw_id, from_, to)
+
+    @strawberry.field(description="Members only: the holder's balance of credited, unpaid earnings.")
+    async def balance(self, info: Info) -> MoneyType:
+        from api.views.resolvers import holder_balance
+
+        return await holder_balance(info, self.raw_id)
 
 
 async def require_member(info: Info, holder_id: UUID) -> UUID:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
@@ -16,8 +18,13 @@ from api.ids import to_global_id
 from api.money import MoneyType
 from api.node import Node, register_node
 from api.remix.types import AspectType
-from db.queries import videos
+from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
+from db.queries import feed, social, videos
 from domain.rating import Rating
+
+if TYPE_CHECKING:
+    from api.social.types import Comment
+    from api.views.types import VideoRevenue
 
 
 class VideoStatus(StrEnum):
@@ -134,7 +141,10 @@ class Video(Node):
 
     @strawberry.field
     async def remix_of(self, info: Info) -> Video | None:
-        return await load_video(info, self.row.remix_of_id) if self.row.remix_of_id else None
+        if self.row.remix_of_id is None:
+            return None
+        await info.context.loaders.prime_ancestors(self.row.id)
+        return await load_video(info, self.row.remix_of_id)
 
     @strawberry.field(description="Null until generated.")
     def media(self, info: Info) -> VideoMedia | None:
@@ -162,6 +172,58 @@ class Video(Node):
     def status_reason(self) -> str | None:
         return self.row.status_reason
 
+    @strawberry.field
+    def like_count(self) -> int:
+        return self.row.like_count
+
+    @strawberry.field
+    def comment_count(self) -> int:
+        return self.row.comment_count
+
+    @strawberry.field
+    def remix_count(self) -> int:
+        return self.row.remix_count
+
+    @strawberry.field
+    async def viewer_has_liked(self, info: Info) -> bool:
+        if info.context.viewer_id is None:
+            return False
+        return await info.context.loaders.viewer_likes.load(self.row.id)
+
+    @strawberry.field
+    async def comments(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Annotated[Comment, strawberry.lazy("api.social.types")]]:
+        from api.social.types import Comment
+
+        size = page_size(first)
+        keyset = decode_cursor(after, datetime.fromisoformat, UUID)
+        async with info.context.pool.acquire() as conn:
+            rows = await social.comments_of(conn, video_id=self.row.id, after=keyset, limit=size + 1)  # type: ignore[arg-type]
+        return connection(rows, size, Comment.from_row, lambda r: encode_cursor(r.created_at.isoformat(), r.id), after=after)
+
+    @strawberry.field
+    async def remixes(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Video]:
+        size = page_size(first)
+        keyset = decode_cursor(after, datetime.fromisoformat, UUID)
+        async with info.context.pool.acquire() as conn:
+            rows = await feed.remixes_of(
+                conn, viewer_id=info.context.viewer_id, video_id=self.row.id, after=keyset, limit=size + 1  # type: ignore[arg-type]
+            )
+        return video_connection(info, rows, size, after, published_cursor)
+
+    @strawberry.field(description="Qualified views.")
+    async def view_count(self, info: Info) -> int:
+        from api.views.resolvers import view_count
+
+        return await view_count(info, self.row.id)
+
+    @strawberry.field(description="Creator and members of its characters' holders: revenue credited so far and its split.")
+    async def revenue(self, info: Info) -> Annotated[VideoRevenue, strawberry.lazy("api.views.types")] | None:
+        from api.views.resolvers import video_revenue
+
+        return await video_revenue(info, self.row)
+
 
 async def may_see(info: Info, row: videos.Video) -> bool:
     """Published videos are public; any other state only to its creator and its characters' holders' members."""
@@ -185,3 +247,28 @@ async def load_video(info: Info, video_id: UUID) -> Video | None:
 
 
 register_node("Video", load_video)
+
+
+def published_cursor(row: videos.Listed) -> str:
+    assert row.video.published_at is not None
+    return encode_cursor(row.video.published_at.isoformat(), row.video.id)
+
+
+def created_cursor(row: videos.Listed) -> str:
+    return encode_cursor(row.video.created_at.isoformat(), row.video.id)
+
+
+def video_connection(
+    info: Info, rows: Sequence[videos.Listed], size: int, after: str | None, cursor: Callable[[videos.Listed], str]
+) -> Connection[Video]:
+    """A page of listed videos, with the loaders primed for licenses and likes (no query per item)."""
+    prime(info, rows)
+    return connection(rows, size, lambda r: Video.from_row(r.video), cursor, after=after)
+
+
+def prime(info: Info, rows: Iterable[videos.Listed]) -> None:
+    loaders = info.context.loaders
+    for row in rows:
+        loaders.video.prime(row.video.id, row.video)
+        loaders.licenses.prime(row.video.id, list(row.licenses))
+        loaders.viewer_likes.prime(row.video.id, row.liked)

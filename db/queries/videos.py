@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +44,9 @@ class Video:
     published_at: datetime | None
     media: Media | None
     character_ids: tuple[UUID, ...]
+    like_count: int = 0
+    comment_count: int = 0
+    remix_count: int = 0
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,7 @@ VIDEO_COLUMNS = """
 v.id, v.creator_id, v.prompt, v.caption, v.status, v.status_reason, v.aspect, v.duration_seconds, v.rating,
 v.remix_of_id, v.cost_micros, v.base_price_micros, v.attempts, v.created_at, v.updated_at, v.published_at,
 v.media_key, v.thumbnail_key, v.manifest_key, v.content_type, v.width, v.height, v.media_duration_seconds,
-v.size_bytes, v.sha256,
+v.size_bytes, v.sha256, v.like_count, v.comment_count, v.remix_count,
 coalesce((SELECT array_agg(l.character_id ORDER BY l.position) FROM video_licenses l WHERE l.video_id = v.id), '{}')
     AS character_ids
 """
@@ -100,6 +104,9 @@ def _video(row: asyncpg.Record) -> Video:
         published_at=row["published_at"],
         media=media,
         character_ids=tuple(row["character_ids"]),
+        like_count=row["like_count"],
+        comment_count=row["comment_count"],
+        remix_count=row["remix_count"],
     )
 
 
@@ -298,3 +305,90 @@ async def drafts_of(
     """A creator's unpublished videos, newest first (keyset: created_at, id)."""
     created_at, last_id = after if after else (None, None)
     return [_video(row) for row in await conn.fetch(DRAFTS, creator_id, created_at, last_id, limit)]
+
+
+PUBLISH = """
+UPDATE videos SET status = $2, caption = coalesce($3, caption), status_reason = NULL, updated_at = now(),
+    published_at = CASE WHEN $2 = 'PUBLISHED' THEN now() ELSE published_at END
+WHERE id = $1
+"""
+COUNT_REMIX = "UPDATE videos SET remix_count = remix_count + 1 WHERE id = $1"
+
+
+async def publish(conn: asyncpg.Connection, *, video: Video, status: str, caption: str | None = None) -> None:
+    """PUBLISHED (counted as a remix of its parent) or PENDING_REVIEW; the caller holds the row lock."""
+    await conn.execute(PUBLISH, video.id, status, caption)
+    if status == "PUBLISHED" and video.remix_of_id is not None:
+        await conn.execute(COUNT_REMIX, video.remix_of_id)
+
+
+UNPUBLISH = """
+UPDATE videos SET status = $2, status_reason = $3, updated_at = now(),
+    unpublished_at = CASE WHEN status = 'PUBLISHED' THEN now() ELSE unpublished_at END
+WHERE id = $1
+"""
+UNCOUNT_REMIX = "UPDATE videos SET remix_count = remix_count - 1 WHERE id = $1"
+
+
+async def unpublish(conn: asyncpg.Connection, *, video: Video, status: str, reason: str | None) -> None:
+    """TAKEN_DOWN, REJECTED or DELETED; a published remix stops counting for its parent."""
+    await conn.execute(UNPUBLISH, video.id, status, reason)
+    if video.status == "PUBLISHED" and video.remix_of_id is not None:
+        await conn.execute(UNCOUNT_REMIX, video.remix_of_id)
+
+
+REVIEW = """
+UPDATE video_licenses SET review = $3, review_note = $4, reviewed_by = $5, reviewed_at = now()
+WHERE video_id = $1 AND character_id = $2 AND review = 'PENDING'
+"""
+
+
+async def review_license(
+    conn: asyncpg.Connection, *, video_id: UUID, character_id: UUID, review: str, note: str | None, reviewer: UUID
+) -> bool:
+    """True when the license was pending review and now is not."""
+    return str(await conn.execute(REVIEW, video_id, character_id, review, note, reviewer)) == "UPDATE 1"
+
+
+ANCESTORS = f"""
+WITH RECURSIVE chain(id, depth) AS (
+    SELECT remix_of_id, 1 FROM videos WHERE id = $1 AND remix_of_id IS NOT NULL
+    UNION ALL
+    SELECT v.remix_of_id, c.depth + 1 FROM chain c JOIN videos v ON v.id = c.id
+    WHERE v.remix_of_id IS NOT NULL AND c.depth < $2
+)
+SELECT {VIDEO_COLUMNS} FROM chain JOIN videos v ON v.id = chain.id ORDER BY chain.depth
+"""
+
+
+async def ancestors(conn: asyncpg.Connection, *, video_id: UUID, limit: int = 1000) -> list[Video]:
+    """The videos a video remixes, nearest first, in one query whatever the depth."""
+    return [_video(row) for row in await conn.fetch(ANCESTORS, video_id, limit)]
+
+
+# Lists carry each video's licenses and whether the viewer ($1) liked it, so a page of any
+# size is one statement, and its DataLoaders start primed.
+LIST_COLUMNS = f"""{VIDEO_COLUMNS},
+coalesce((SELECT json_agg(json_build_object(
+    'character_id', l.character_id, 'policy_version', l.policy_version, 'revenue_share_bps', l.revenue_share_bps,
+    'generation_fee_micros', l.generation_fee_micros, 'attribution', l.attribution, 'review', l.review,
+    'review_note', l.review_note) ORDER BY l.position)
+  FROM video_licenses l WHERE l.video_id = v.id), '[]') AS licenses,
+($1::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM video_likes k WHERE k.video_id = v.id AND k.user_id = $1)) AS liked
+"""
+
+
+@dataclass(frozen=True)
+class Listed:
+    video: Video
+    licenses: tuple[License, ...]
+    liked: bool
+
+
+def listed(row: asyncpg.Record) -> Listed:
+    video = _video(row)
+    licenses = tuple(
+        License(video_id=video.id, **(item | {"character_id": UUID(item["character_id"])}))
+        for item in json.loads(row["licenses"])
+    )
+    return Listed(video, licenses, row["liked"])

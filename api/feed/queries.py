@@ -1,0 +1,75 @@
+"""The home feed and trending: keyset pages whose cursors stay valid while new videos arrive."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import strawberry
+
+from api.context import Info
+from api.errors import BadUserInput
+from api.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page_size
+from api.videos.types import Video, prime
+from db.queries import feed, videos
+
+
+def _feed_position(after: str | None) -> tuple[tuple[datetime, UUID] | None, tuple[int, int] | None]:
+    """(followed-part keyset, trending-part keyset) of a feed cursor."""
+    values = decode_cursor(after, str, _same, _same)
+    if values is None:
+        return None, None
+    try:
+        if values[0] == "f":
+            return (datetime.fromisoformat(values[1]), UUID(values[2])), None
+        if values[0] == "t":
+            return None, (int(values[1]), int(values[2]))
+    except (TypeError, ValueError):
+        pass
+    raise BadUserInput("Invalid cursor.")
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _page(info: Info, rows: list[tuple[videos.Listed, tuple[Any, ...]]], size: int, after: str | None) -> Connection[Video]:
+    prime(info, (row for row, _ in rows))
+    edges = [Edge(cursor=encode_cursor(*keys), node=Video.from_row(row.video)) for row, keys in rows[:size]]
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=len(rows) > size,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+    )
+
+
+@strawberry.type
+class FeedQueries:
+    @strawberry.field(
+        description="Home feed: published videos from followed creators and followed characters, newest first, "
+        "then trending ones. Signed out: trending."
+    )
+    async def feed(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Video]:
+        size = page_size(first)
+        followed_after, trending_after = _feed_position(after)
+        async with info.context.pool.acquire() as conn:
+            rows = await feed.feed(
+                conn, viewer_id=info.context.viewer_id, followed_after=followed_after, trending_after=trending_after,
+                limit=size + 1,
+            )
+        return _page(info, rows, size, after)
+
+    @strawberry.field(description="Published videos ranked by recent engagement.")
+    async def trending(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Video]:
+        size = page_size(first)
+        keyset = decode_cursor(after, int, int)
+        async with info.context.pool.acquire() as conn:
+            rows = await feed.trending(
+                conn, viewer_id=info.context.viewer_id, after=keyset, limit=size + 1  # type: ignore[arg-type]
+            )
+        return _page(info, list(rows), size, after)

@@ -1,0 +1,164 @@
+"""Plumbing the bench scripts share: servers, a fresh database, child processes, percentiles.
+
+`bench_servers()` gives a script a PostgreSQL database and a Redis db of its own: the servers
+of DATABASE_URL / REDIS_URL (read through `settings.Settings`) when both are set, else the
+embedded ones of `embedded.py` (data under `.fanreel/bench`). The database is created fresh,
+migrated, and dropped at the end; the Redis db (3 unless told otherwise; never 0 or 11, which
+dev and the tests use) is flushed before and after.
+
+A script runs as `python bench/<name>.py` from the repository root and starts with
+`sys.path[0] = <the repository>` (not `bench/`, whose queue.py would shadow the standard
+library's `queue`) before `from bench.common import ...`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import httpx
+from redis.asyncio import Redis
+
+from db.migrate import migrate
+from embedded import EmbeddedServices, free_port
+from settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+BENCH_REDIS_DB = 3
+PROTECTED_REDIS_DBS = frozenset({0, 11})  # dev's default db and the test suite's
+
+
+@dataclass(frozen=True)
+class BenchServers:
+    database_url: str  # a fresh database of this run, migrated
+    redis_url: str  # a Redis db of this run, flushed
+    embedded: bool
+
+
+@asynccontextmanager
+async def bench_servers(name: str = "bench", *, redis_db: int | None = None) -> AsyncIterator[BenchServers]:
+    """A fresh migrated database `fanreel_<name>_<random>` and a flushed Redis db; both cleaned up after.
+
+    The Redis db is `redis_db`, else the one REDIS_URL names unless that is 0 or 11, else 3.
+    """
+    configured = Settings()
+    if redis_db is None:
+        named = httpx.URL(configured.redis_url or "redis://x/0").path.strip("/")
+        redis_db = int(named) if named.isdigit() and int(named) not in PROTECTED_REDIS_DBS else BENCH_REDIS_DB
+    if redis_db in PROTECTED_REDIS_DBS:
+        raise ValueError(f"Redis db {redis_db} is reserved (dev uses 0, the tests 11)")
+    services: EmbeddedServices | None = None
+    if configured.embedded:
+        services = EmbeddedServices(ROOT / ".fanreel" / "bench", persist_redis=False)
+        admin_url, server_redis_url = await asyncio.to_thread(services.start)
+    else:
+        assert configured.database_url and configured.redis_url
+        admin_url, server_redis_url = configured.database_url, configured.redis_url
+    database = f"fanreel_{name}_{uuid.uuid4().hex[:10]}"
+    redis_url = str(httpx.URL(server_redis_url).copy_with(path=f"/{redis_db}"))
+    redis = Redis.from_url(redis_url)
+    admin: asyncpg.Connection | None = None
+    try:
+        admin = await asyncpg.connect(admin_url)
+        await admin.execute(f'CREATE DATABASE "{database}"')
+        database_url = with_database(admin_url, database)
+        conn = await asyncpg.connect(database_url)
+        try:
+            await migrate(conn)
+        finally:
+            await conn.close()
+        await redis.flushdb()
+        yield BenchServers(database_url, redis_url, embedded=services is not None)
+    finally:
+        try:
+            await redis.flushdb()
+            await redis.aclose()
+            if admin is not None:
+                try:
+                    await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+                finally:
+                    await admin.close()
+        finally:
+            if services is not None:
+                await asyncio.to_thread(services.stop)
+
+
+def with_database(url: str, name: str) -> str:
+    """The same server URL pointing at another database (works for TCP and socket URLs)."""
+    return str(httpx.URL(url).copy_with(path=f"/{name}"))
+
+
+def settings_env(settings: Settings, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Environment variables under which a child process reads exactly `settings`."""
+    env = dict(os.environ if base is None else base)
+    for key, value in settings.model_dump(mode="json").items():
+        if value is None:
+            env.pop(key.upper(), None)
+        else:
+            env[key.upper()] = json.dumps(value) if isinstance(value, list | dict) else str(value)
+    return env
+
+
+def start_child(args: Sequence[str], settings: Settings, **popen: object) -> subprocess.Popen[bytes]:
+    """`python <args>` in the repository root, reading `settings` from its environment."""
+    return subprocess.Popen([sys.executable, *args], cwd=ROOT, env=settings_env(settings), **popen)  # type: ignore[call-overload, no-any-return]
+
+
+def stop_child(child: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
+    """SIGTERM, then SIGKILL if it has not exited within `timeout`."""
+    if child.poll() is None:
+        child.send_signal(signal.SIGTERM)
+    try:
+        child.wait(timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+@asynccontextmanager
+async def api_server(settings: Settings, *, timeout: float = 30.0) -> AsyncIterator[tuple[str, int]]:
+    """`fanreel api` (uvicorn) on a free port in a child process; yields (base URL, pid) once /readyz is ok."""
+    port = free_port()
+    settings = settings.model_copy(update={"host": "127.0.0.1", "port": port})
+    base_url = f"http://127.0.0.1:{port}"
+    child = start_child(["-m", "cli", "api"], settings)
+    try:
+        deadline = time.monotonic() + timeout
+        async with httpx.AsyncClient(base_url=base_url) as client:
+            while True:
+                if child.poll() is not None:
+                    raise RuntimeError(f"the API exited with code {child.returncode}")
+                try:
+                    if (await client.get("/readyz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"the API was not ready within {timeout} s")
+                await asyncio.sleep(0.1)
+        yield base_url, child.pid
+    finally:
+        await asyncio.to_thread(stop_child, child)
+
+
+def percentile(samples: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile (`fraction` in 0..1); NaN for no samples."""
+    if not samples:
+        return float("nan")
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
+
+
+def verdict(passed: bool, what: str) -> str:
+    return f"{'PASS' if passed else 'FAIL'}: {what}"

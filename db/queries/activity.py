@@ -1,0 +1,212 @@
+"""Activity: recording an event as one row per recipient, the inbox, and live delivery over pub/sub.
+
+An event is recorded inside the transaction of the change it reports (`record`) and announced
+after commit (`publish`): each recipient's inbox channel and each concerned character's channel
+carry the event's id and kind, and subscribers load their own row of it, so `record`'s delivery
+rules decide who sees what.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
+import asyncpg
+from redis.asyncio import Redis
+
+from domain.activity import ActivityKind, reaches_followers
+from workers import keys
+
+# Commands per pipeline round trip: bounds the client's buffer when an event reaches many followers.
+PUBLISH_BATCH = 10_000
+
+
+@dataclass(frozen=True)
+class Activity:
+    id: UUID
+    event_id: UUID
+    recipient_id: UUID
+    kind: ActivityKind
+    video_id: UUID | None
+    character_id: UUID | None
+    actor_id: UUID | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Event:
+    id: UUID  # shared by every recipient's row of this event
+    kind: ActivityKind
+    recipient_ids: tuple[UUID, ...]
+    character_ids: tuple[UUID, ...]  # the characters the event concerns: their channels carry it
+
+
+COLUMNS = "id, event_id, recipient_id, kind, video_id, character_id, actor_id, created_at, read_at"
+
+
+def _activity(row: asyncpg.Record) -> Activity:
+    return Activity(**{**dict(row), "kind": ActivityKind(row["kind"])})
+
+
+# One statement whatever the audience: the UNION makes recipients distinct, the actor is left out,
+# and one timestamp (taken when the statement runs, so events of one transaction keep their order)
+# is shared by every row.
+RECORD = """
+WITH recipients AS (
+    SELECT unnest($6::uuid[]) AS user_id
+    UNION
+    SELECT m.user_id FROM characters c JOIN holder_members m ON m.holder_id = c.holder_id
+    WHERE c.id = ANY($7::uuid[])
+    UNION
+    SELECT f.user_id FROM character_follows f WHERE f.character_id = ANY($8::uuid[])
+)
+INSERT INTO activities (event_id, recipient_id, kind, video_id, character_id, actor_id, created_at)
+SELECT $1, r.user_id, $2, $3, $4, $5, (SELECT clock_timestamp())
+FROM recipients r
+WHERE r.user_id IS DISTINCT FROM $5::uuid
+RETURNING recipient_id
+"""
+
+
+async def record(
+    conn: asyncpg.Connection,
+    *,
+    kind: ActivityKind,
+    actor_id: UUID | None = None,
+    video_id: UUID | None = None,
+    character_id: UUID | None = None,
+    users: Sequence[UUID] = (),
+    members_of_holders_of: Sequence[UUID] = (),
+    followers_of: Sequence[UUID] = (),
+) -> Event:
+    """Store one row per distinct recipient (never the actor) in the caller's transaction.
+
+    Recipients: `users`, every member of the holder of each character in `members_of_holders_of`,
+    and every follower of each character in `followers_of`, the latter only for the kinds that reach
+    followers (VIDEO_PUBLISHED, POLICY_PUBLISHED; ignored otherwise). Call `publish` after commit.
+    """
+    followers_of = list(followers_of) if reaches_followers(kind) else []
+    event_id = uuid.uuid4()
+    rows = await conn.fetch(
+        RECORD,
+        event_id,
+        kind.value,
+        video_id,
+        character_id,
+        actor_id,
+        list(users),
+        list(members_of_holders_of),
+        followers_of,
+    )
+    concerned = [*members_of_holders_of, *followers_of, *([character_id] if character_id else [])]
+    return Event(
+        id=event_id,
+        kind=kind,
+        recipient_ids=tuple(row["recipient_id"] for row in rows),
+        character_ids=tuple(dict.fromkeys(concerned)),
+    )
+
+
+async def publish(redis: Redis, event: Event) -> None:
+    """Announce a committed event to the inbox channel of each recipient and each concerned character's
+    channel (nothing when nobody received it). Fire and forget: the rows stay the source of truth."""
+    if not event.recipient_ids:
+        return
+    channels = [keys.activity_inbox_channel(user_id) for user_id in event.recipient_ids]
+    channels += [keys.character_activity_channel(character_id) for character_id in event.character_ids]
+    message = announcement(event)
+    for start in range(0, len(channels), PUBLISH_BATCH):
+        async with redis.pipeline(transaction=False) as pipe:
+            for channel in channels[start : start + PUBLISH_BATCH]:
+                pipe.publish(channel, message)
+            await pipe.execute()
+
+
+def announcement(event: Event) -> str:
+    """What the channels carry: "<event id> <kind>" (the kind lets a subscriber skip what it may not see
+    without a query)."""
+    return f"{event.id} {event.kind.value}"
+
+
+def parse_announcement(data: bytes | str) -> tuple[UUID, ActivityKind] | None:
+    """The (event id, kind) of an announcement; None when it is not one."""
+    text = data.decode() if isinstance(data, bytes) else data
+    event_id, _, kind = text.partition(" ")
+    try:
+        return UUID(event_id), ActivityKind(kind)
+    except ValueError:
+        return None
+
+
+GET_ACTIVITIES = f"SELECT {COLUMNS} FROM activities WHERE id = ANY($1::uuid[])"
+
+
+async def get_activities(conn: asyncpg.Connection, *, activity_ids: Sequence[UUID]) -> list[Activity]:
+    return [_activity(row) for row in await conn.fetch(GET_ACTIVITIES, list(activity_ids))]
+
+
+OF_EVENT = f"SELECT {COLUMNS} FROM activities WHERE event_id = $1 AND recipient_id = $2"
+
+
+async def activity_of_event(conn: asyncpg.Connection, *, event_id: UUID, recipient_id: UUID) -> Activity | None:
+    """A recipient's own row of an event; None when the event did not reach them."""
+    row = await conn.fetchrow(OF_EVENT, event_id, recipient_id)
+    return _activity(row) if row else None
+
+
+def _inbox_sql(*, unread_only: bool, after: bool) -> str:
+    # Four fixed statements rather than "$n IS NULL OR ..." so each plan uses its index's bounds.
+    where = ["recipient_id = $1"]
+    if unread_only:
+        where.append("read_at IS NULL")
+    if after:
+        where.append("(created_at, id) < ($3::timestamptz, $4::uuid)")
+    return f"SELECT {COLUMNS} FROM activities WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT $2"
+
+
+INBOX = {
+    (unread, after): _inbox_sql(unread_only=unread, after=after) for unread in (False, True) for after in (False, True)
+}
+
+
+async def inbox(
+    conn: asyncpg.Connection,
+    *,
+    recipient_id: UUID,
+    after: tuple[datetime, UUID] | None,
+    limit: int,
+    unread_only: bool = False,
+) -> list[Activity]:
+    """A user's activity, newest first (keyset: created_at, id)."""
+    sql = INBOX[unread_only, after is not None]
+    rows = await conn.fetch(sql, recipient_id, limit, *(after or ()))
+    return [_activity(row) for row in rows]
+
+
+MARK_READ = """
+UPDATE activities SET read_at = now()
+WHERE recipient_id = $1 AND id = ANY($2::uuid[]) AND read_at IS NULL
+"""
+
+
+async def mark_read(conn: asyncpg.Connection, *, recipient_id: UUID, activity_ids: Sequence[UUID]) -> int:
+    """Mark the recipient's own unread rows among `activity_ids` read; how many changed."""
+    status: str = await conn.execute(MARK_READ, recipient_id, list(activity_ids))
+    return int(status.rsplit(" ", 1)[1])
+
+
+RELATION = """
+SELECT EXISTS (SELECT 1 FROM characters c JOIN holder_members m ON m.holder_id = c.holder_id
+               WHERE c.id = $1 AND m.user_id = $2) AS member,
+       EXISTS (SELECT 1 FROM character_follows WHERE character_id = $1 AND user_id = $2) AS follower
+"""
+
+
+async def character_relation(conn: asyncpg.Connection, *, character_id: UUID, user_id: UUID) -> tuple[bool, bool]:
+    """(member of the character's holder, follower of the character)."""
+    row = await conn.fetchrow(RELATION, character_id, user_id)
+    return row["member"], row["follower"]

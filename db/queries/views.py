@@ -1,0 +1,115 @@
+"""View events: what recordViews reads under the viewer's lock, the one insert it writes, view counts."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from uuid import UUID
+
+import asyncpg
+
+from domain.views import Stored, VideoFacts, Viewer, ViewerDays
+
+# Namespace of the per-viewer advisory locks (the two-int4 form: its own key space).
+VIEWER_LOCK_SPACE = 0x76696577  # "view"
+LOCK_VIEWER = "SELECT pg_advisory_xact_lock($1::int4, $2::int4)"
+
+
+async def lock_viewer(conn: asyncpg.Connection, *, viewer: Viewer) -> None:
+    """Serialise one viewer's recordViews calls until the transaction ends (duplicates, first of the day, cap)."""
+    key = zlib.crc32(viewer.id.bytes) - 2**31  # into int4's range; a collision only serialises two viewers
+    await conn.execute(LOCK_VIEWER, VIEWER_LOCK_SPACE, key)
+
+
+VIDEO_FACTS = """
+SELECT v.id, v.creator_id, v.status, v.published_at, v.unpublished_at, v.duration_seconds,
+       ($2::uuid IS NOT NULL AND EXISTS (
+           SELECT 1 FROM video_licenses l
+           JOIN characters c ON c.id = l.character_id
+           JOIN holder_members m ON m.holder_id = c.holder_id AND m.user_id = $2
+           WHERE l.video_id = v.id)) AS viewer_is_member
+FROM videos v WHERE v.id = ANY($1::uuid[])
+"""
+
+
+async def video_facts(
+    conn: asyncpg.Connection, *, video_ids: Sequence[UUID], user_id: UUID | None
+) -> dict[UUID, VideoFacts]:
+    """The videos found among `video_ids`, with whether `user_id` is a member of one of their holders."""
+    rows = await conn.fetch(VIDEO_FACTS, list(video_ids), user_id)
+    return {row["id"]: VideoFacts(**dict(row)) for row in rows}
+
+
+STORED_IDS = "SELECT client_event_id FROM view_events WHERE viewer_id = $1 AND client_event_id = ANY($2::text[])"
+
+
+async def stored_ids(conn: asyncpg.Connection, *, viewer_id: UUID, client_event_ids: Sequence[str]) -> set[str]:
+    return {row[0] for row in await conn.fetch(STORED_IDS, viewer_id, list(client_event_ids))}
+
+
+QUALIFIED_ON_DAYS = """
+SELECT day, video_id FROM view_events WHERE viewer_id = $1 AND day = ANY($2::date[]) AND qualified
+"""
+
+
+async def viewer_days(conn: asyncpg.Connection, *, viewer_id: UUID, days: Sequence[date]) -> ViewerDays:
+    """The viewer's qualified views stored on `days` (at most the daily cap per day: an index range scan)."""
+    rows = await conn.fetch(QUALIFIED_ON_DAYS, viewer_id, list(days))
+    counts: dict[date, int] = {}
+    for row in rows:
+        counts[row["day"]] = counts.get(row["day"], 0) + 1
+    return ViewerDays(counts, frozenset((row["day"], row["video_id"]) for row in rows))
+
+
+# The events and, for the qualified ones, one uncredited_views row per video: one statement.
+INSERT_EVENTS = """
+WITH stored AS (
+    INSERT INTO view_events (viewer_id, client_event_id, anonymous, video_id, watched_ms, occurred_at, received_at,
+                             qualified)
+    SELECT $1, e.client_event_id, $2, e.video_id, e.watched_ms, e.occurred_at, $3, e.qualified
+    FROM unnest($4::text[], $5::uuid[], $6::int4[], $7::timestamptz[], $8::bool[])
+        AS e (client_event_id, video_id, watched_ms, occurred_at, qualified)
+    RETURNING video_id, qualified
+)
+INSERT INTO uncredited_views (video_id, views, received_at)
+SELECT video_id, count(*), $3 FROM stored WHERE qualified GROUP BY video_id
+"""
+
+
+async def insert_events(
+    conn: asyncpg.Connection, *, viewer: Viewer, received_at: datetime, events: Sequence[Stored]
+) -> None:
+    """Store planned events; the caller holds the viewer's lock, so none is stored already."""
+    if not events:
+        return
+    await conn.execute(
+        INSERT_EVENTS,
+        viewer.id,
+        viewer.anonymous,
+        received_at,
+        [s.event.client_event_id for s in events],
+        [s.video_id for s in events],
+        [s.event.watched_ms for s in events],
+        [s.occurred_at for s in events],
+        [s.qualified for s in events],
+    )
+
+
+VIEW_TOTALS = """
+SELECT v.id, coalesce(r.credited_views, 0) AS credited,
+       coalesce((SELECT sum(p.views) FROM uncredited_views p WHERE p.video_id = v.id), 0) AS waiting
+FROM unnest($1::uuid[]) AS v (id) LEFT JOIN video_revenue r ON r.video_id = v.id
+"""
+
+
+@dataclass(frozen=True)
+class ViewTotals:
+    credited: int  # qualified views credited so far
+    qualified: int  # every qualified view: credited plus those waiting for the next crediting run
+
+
+async def view_totals(conn: asyncpg.Connection, *, video_ids: Sequence[UUID]) -> dict[UUID, ViewTotals]:
+    rows = await conn.fetch(VIEW_TOTALS, list(video_ids))
+    return {row["id"]: ViewTotals(row["credited"], row["credited"] + int(row["waiting"])) for row in rows}

@@ -1,0 +1,179 @@
+"""`fanreel ledger verify`'s view revenue check: per video, the credited revenue equals its qualified
+views × rate, split per the rules (RULES §6-7).
+
+Three layers, each against the one below: the ledger's VIEW_REVENUE entries equal the recorded
+per-party credits; per video the credits add up to `split(credited views)`; and the credited views
+plus those waiting equal the qualified view events stored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from uuid import UUID
+
+import asyncpg
+
+from db.crediting import owed
+from db.queries import revenue
+from domain.revenue import Split, SplitConfig
+
+Check = Callable[[asyncpg.Connection], Awaitable[list[str]]]
+PAGE = 5000
+
+VIEW_TOTALS = """
+WITH credited AS (
+    SELECT video_id, sum(views_after - views_before) AS covered, max(views_after) AS last
+    FROM view_credits GROUP BY video_id
+), qualified AS (
+    SELECT video_id, count(*) AS events FROM view_events WHERE qualified GROUP BY video_id
+), waiting AS (
+    SELECT video_id, sum(views) AS views FROM uncredited_views GROUP BY video_id
+)
+SELECT video_id, coalesce(r.credited_views, 0) AS credited, coalesce(c.covered, 0) AS covered,
+       coalesce(c.last, 0) AS last, coalesce(q.events, 0) AS events, coalesce(w.views, 0) AS waiting
+FROM video_revenue r
+FULL JOIN credited c USING (video_id)
+FULL JOIN qualified q USING (video_id)
+FULL JOIN waiting w USING (video_id)
+WHERE NOT (coalesce(r.credited_views, 0) = coalesce(c.covered, 0) AND coalesce(c.covered, 0) = coalesce(c.last, 0)
+           AND coalesce(q.events, 0) = coalesce(r.credited_views, 0) + coalesce(w.views, 0))
+ORDER BY video_id
+"""
+
+
+async def check_view_totals(conn: asyncpg.Connection) -> list[str]:
+    """Credited views are one unbroken range per video, and with those waiting equal the qualified events."""
+    problems = []
+    for row in await conn.fetch(VIEW_TOTALS):
+        name = f"video {row['video_id']}"
+        if row["credited"] != row["covered"] or row["covered"] != row["last"]:
+            problems.append(
+                f"{name} has {row['credited']} views credited but its credits cover {row['covered']} views "
+                f"ending at {row['last']}"
+            )
+        if row["events"] != row["credited"] + row["waiting"]:
+            problems.append(
+                f"{name} has {row['events']} qualified view events but {row['credited']} credited "
+                f"+ {row['waiting']} waiting"
+            )
+    return problems
+
+
+# The ledger's side of every VIEW_REVENUE transaction against the credits recorded with it: per
+# account, entries = the parties' amounts, and the advertising source gave their sum.
+LEDGER_VS_CREDITS = """
+WITH expected AS (
+    SELECT c.transaction_id, r.account_id, sum(r.amount_micros) AS amount
+    FROM view_credits c JOIN revenue_credits r ON r.credit_id = c.id
+    WHERE c.transaction_id IS NOT NULL GROUP BY 1, 2
+  UNION ALL
+    SELECT c.transaction_id, a.id, -sum(r.amount_micros)
+    FROM view_credits c JOIN revenue_credits r ON r.credit_id = c.id
+    CROSS JOIN (SELECT id FROM ledger_accounts WHERE kind = 'ADVERTISING' AND user_id IS NULL AND holder_id IS NULL) a
+    WHERE c.transaction_id IS NOT NULL GROUP BY 1, 2
+), expected_net AS (
+    SELECT transaction_id, account_id, sum(amount) AS amount FROM expected GROUP BY 1, 2
+), actual AS (
+    SELECT e.transaction_id, e.account_id, sum(e.amount_micros) AS amount
+    FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+    WHERE t.kind = 'VIEW_REVENUE' GROUP BY 1, 2
+)
+SELECT transaction_id, account_id, coalesce(x.amount, 0) AS expected, coalesce(a.amount, 0) AS actual
+FROM expected_net x FULL JOIN actual a USING (transaction_id, account_id)
+WHERE coalesce(x.amount, 0) <> coalesce(a.amount, 0)
+ORDER BY transaction_id, account_id
+"""
+MISMATCHED_VIDEOS = """
+SELECT c.transaction_id, c.video_id AS credited, t.video_id AS posted, t.kind
+FROM view_credits c JOIN ledger_transactions t ON t.id = c.transaction_id
+WHERE t.video_id IS DISTINCT FROM c.video_id OR t.kind <> 'VIEW_REVENUE'
+"""
+
+
+async def check_ledger_matches_credits(conn: asyncpg.Connection) -> list[str]:
+    """Every VIEW_REVENUE transaction is a recorded credit, and moved exactly the credited amounts."""
+    problems = [
+        f"VIEW_REVENUE transaction {row['transaction_id']} gave account {row['account_id']} {row['actual']} "
+        f"but its recorded credits say {row['expected']}"
+        for row in await conn.fetch(LEDGER_VS_CREDITS)
+    ]
+    problems += [
+        f"view credit transaction {row['transaction_id']} is a {row['kind']} of video {row['posted']}, "
+        f"not a VIEW_REVENUE of video {row['credited']}"
+        for row in await conn.fetch(MISMATCHED_VIDEOS)
+    ]
+    return problems
+
+
+REVENUE_PAGE = """
+SELECT video_id, credited_views FROM video_revenue
+WHERE ($1::uuid IS NULL OR video_id > $1) AND credited_views > 0 ORDER BY video_id LIMIT $2
+"""
+ORPHAN_CREDITS = """
+SELECT DISTINCT c.video_id FROM view_credits c LEFT JOIN video_revenue r ON r.video_id = c.video_id
+WHERE coalesce(r.credited_views, 0) = 0
+"""
+PARTY_TOTALS = """
+SELECT c.video_id, r.party, r.holder_id, r.character_id, r.user_id, r.item_video_id, sum(r.amount_micros) AS amount
+FROM view_credits c JOIN revenue_credits r ON r.credit_id = c.id
+WHERE c.video_id = ANY($1::uuid[])
+GROUP BY 1, 2, 3, 4, 5, 6
+"""
+Party = tuple[str, UUID | None, UUID | None, UUID | None, UUID | None]
+
+
+def revenue_check(config: SplitConfig) -> Check:
+    """The per-video split check under the configured rates."""
+
+    async def check_video_splits(conn: asyncpg.Connection) -> list[str]:
+        """Per video, what each party was credited in total equals `split(credited views)`."""
+        problems = [
+            f"video {row['video_id']} has credits but no credited views" for row in await conn.fetch(ORPHAN_CREDITS)
+        ]
+        after: UUID | None = None
+        while page := await conn.fetch(REVENUE_PAGE, after, PAGE):
+            problems += await _check_page(conn, {row["video_id"]: row["credited_views"] for row in page}, config)
+            after = page[-1]["video_id"]
+        return problems
+
+    return check_video_splits
+
+
+async def _check_page(conn: asyncpg.Connection, credited: dict[UUID, int], config: SplitConfig) -> list[str]:
+    facts = await revenue.revenue_facts(conn, video_ids=list(credited), depth=config.remix_ancestor_depth)
+    actual: dict[UUID, dict[Party, int]] = {video_id: {} for video_id in credited}
+    for row in await conn.fetch(PARTY_TOTALS, list(credited)):
+        party = (row["party"], row["holder_id"], row["character_id"], row["user_id"], row["item_video_id"])
+        actual[row["video_id"]][party] = int(row["amount"])
+    problems = []
+    for video_id, views in credited.items():
+        expected = _parties(owed(facts[video_id], views, config), facts[video_id].creator_id, video_id)
+        for party in sorted(expected.keys() | actual[video_id].keys(), key=str):
+            want, got = expected.get(party, 0), actual[video_id].get(party, 0)
+            if want != got:
+                problems.append(
+                    f"video {video_id}: {_describe(party)} was credited {got} for {views} views; the rules owe {want}"
+                )
+    return problems
+
+
+def _parties(owed_split: Split, creator_id: UUID, video_id: UUID) -> dict[Party, int]:
+    parties: dict[Party, int] = {("PLATFORM", None, None, None, None): owed_split.platform}
+    for lic, amount in owed_split.holders:
+        parties[("HOLDER", lic.holder_id, lic.character_id, None, None)] = amount
+    for ancestor, amount in owed_split.ancestors:
+        key: Party = ("ANCESTOR", None, None, ancestor.creator_id, ancestor.video_id)
+        parties[key] = parties.get(key, 0) + amount
+    creator: Party = ("CREATOR", None, None, creator_id, video_id)
+    return parties | {creator: owed_split.creator}
+
+
+def _describe(party: Party) -> str:
+    kind, holder_id, character_id, user_id, item = party
+    if kind == "HOLDER":
+        return f"holder {holder_id} (character {character_id})"
+    if kind == "ANCESTOR":
+        return f"ancestor creator {user_id} (video {item})"
+    if kind == "CREATOR":
+        return "the creator"
+    return "the platform"

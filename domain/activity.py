@@ -1,0 +1,33 @@
+"""Activity kinds and who may see which of them on a character's live channel (RULES §issue 5)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ActivityKind(StrEnum):
+    VIDEO_DRAFTED = "VIDEO_DRAFTED"
+    REVIEW_REQUESTED = "REVIEW_REQUESTED"
+    VIDEO_PUBLISHED = "VIDEO_PUBLISHED"
+    VIDEO_REJECTED = "VIDEO_REJECTED"
+    VIDEO_TAKEN_DOWN = "VIDEO_TAKEN_DOWN"
+    POLICY_PUBLISHED = "POLICY_PUBLISHED"
+    VIDEO_LIKED = "VIDEO_LIKED"
+    VIDEO_COMMENTED = "VIDEO_COMMENTED"
+    VIDEO_REMIXED = "VIDEO_REMIXED"
+    NEW_FOLLOWER = "NEW_FOLLOWER"
+
+
+# The only kinds a character's followers (who are not members of its holder) are told about.
+FOLLOWER_KINDS = frozenset({ActivityKind.VIDEO_PUBLISHED, ActivityKind.POLICY_PUBLISHED})
+
+
+def reaches_followers(kind: ActivityKind) -> bool:
+    """Whether an event of this kind fans out to the followers of the characters it concerns."""
+    return kind in FOLLOWER_KINDS
+
+
+def shown_on_character_channel(kind: ActivityKind, *, member: bool) -> bool:
+    """Members of a character's holder see every event on it; its followers only the follower kinds
+    (even when they hold a row of another kind for another reason, e.g. as the video's creator)."""
+    return member or kind in FOLLOWER_KINDS

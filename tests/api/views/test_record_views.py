@@ -1,0 +1,179 @@
+"""recordViews through GraphQL: identity, per-event refusals, replays, qualification, races, viewCount."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+import asyncpg
+
+from api.ids import to_global_id
+from tests.helpers import Account, GraphQLClient, create_user
+from tests.views_factories import new_character, new_holder, new_video, new_videos, take_down, uuid_of
+
+RECORD = """
+mutation Record($input: [ViewInput!]!) {
+  recordViews(input: $input) { accepted duplicates qualified userErrors { field code } }
+}
+"""
+VIEW_COUNTS = "query Counts($ids: [ID!]!) { nodes(ids: $ids) { ... on Video { id viewCount } } }"
+STORED = "SELECT count(*) FROM view_events"
+
+
+def gid(video_id: UUID) -> str:
+    return to_global_id("Video", video_id)
+
+
+def view(video_id: UUID | str, watched_ms: int = 5000, event_id: str | None = None, **extra: Any) -> dict[str, Any]:
+    video = video_id if isinstance(video_id, str) else gid(video_id)
+    return {"videoId": video, "watchedMs": watched_ms, "clientEventId": event_id or uuid4().hex, **extra}
+
+
+async def record(
+    client: GraphQLClient, events: list[dict[str, Any]], *, token: str | None = None, device: str | None = None
+) -> dict[str, Any]:
+    headers = {"X-Device-Id": device} if device else None
+    payload: dict[str, Any] = (await client.execute(RECORD, {"input": events}, token=token, headers=headers)).data[
+        "recordViews"
+    ]
+    return payload
+
+
+def counts(payload: dict[str, Any]) -> tuple[int, int, int]:
+    return payload["accepted"], payload["duplicates"], payload["qualified"]
+
+
+async def view_counts(client: GraphQLClient, *videos: UUID) -> list[int]:
+    nodes = (await client.execute(VIEW_COUNTS, {"ids": [gid(v) for v in videos]})).data["nodes"]
+    return [node["viewCount"] for node in nodes]
+
+
+async def published(db_pool: asyncpg.Pool, creator: Account, **options: Any) -> UUID:
+    async with db_pool.acquire() as conn:
+        return await new_video(conn, uuid_of(creator.id), **options)
+
+
+async def test_a_view_is_stored_once_and_counted(client: GraphQLClient, db_pool: asyncpg.Pool) -> None:
+    creator, fan = await create_user(client), await create_user(client)
+    video = await published(db_pool, creator)
+    first = view(video, event_id="evt-1")
+    assert counts(await record(client, [first], token=fan.token)) == (1, 0, 1)
+    assert counts(await record(client, [first, view(video)], token=fan.token)) == (1, 1, 0)
+    assert await view_counts(client, video) == [1]
+    assert await db_pool.fetchval(STORED) == 2
+
+
+async def test_anonymous_viewers_send_a_device_id(client: GraphQLClient, db_pool: asyncpg.Pool) -> None:
+    video = await published(db_pool, await create_user(client))
+    for device in (None, "short", "bad device id!"):
+        payload = await record(client, [view(video)], device=device)
+        assert counts(payload) == (0, 0, 0)
+        assert payload["userErrors"] == [{"field": None, "code": "INVALID"}]
+    assert await db_pool.fetchval(STORED) == 0
+    assert counts(await record(client, [view(video)], device="device-aaaa-0001")) == (1, 0, 1)
+    assert counts(await record(client, [view(video)], device="device-aaaa-0001")) == (1, 0, 0)  # same day
+    assert counts(await record(client, [view(video)], device="device-aaaa-0002")) == (1, 0, 1)
+    assert await view_counts(client, video) == [2]
+
+
+async def test_more_than_500_events_change_nothing(client: GraphQLClient, db_pool: asyncpg.Pool) -> None:
+    fan = await create_user(client)
+    video = await published(db_pool, await create_user(client))
+    payload = await record(client, [view(video) for _ in range(501)], token=fan.token)
+    assert counts(payload) == (0, 0, 0)
+    assert payload["userErrors"] == [{"field": ["input"], "code": "INVALID"}]
+    assert await db_pool.fetchval(STORED) == 0
+    assert counts(await record(client, [view(video) for _ in range(500)], token=fan.token)) == (500, 0, 1)
+
+
+async def test_refused_events_are_reported_by_index_and_the_rest_stored(
+    client: GraphQLClient, db_pool: asyncpg.Pool
+) -> None:
+    creator, fan = await create_user(client), await create_user(client)
+    now = datetime.now(UTC)
+    video = await published(db_pool, creator, published_at=now - timedelta(days=2))
+    draft = await published(db_pool, creator, status="DRAFT")
+    events = [
+        view("not-an-id"),
+        view(to_global_id("User", uuid_of(fan.id))),
+        view(uuid4()),
+        view(draft),  # someone else's draft: as good as unknown
+        view(video, watched_ms=-1),
+        view(video, occurredAt=(now - timedelta(hours=25)).isoformat()),
+        view(video, occurredAt=(now + timedelta(minutes=6)).isoformat()),
+        view(video, event_id="x" * 129),
+        view(video, occurredAt=(now - timedelta(hours=23)).isoformat()),
+    ]
+    payload = await record(client, events, token=fan.token)
+    assert payload["userErrors"] == [
+        {"field": ["input", "0", "videoId"], "code": "NOT_FOUND"},
+        {"field": ["input", "1", "videoId"], "code": "NOT_FOUND"},
+        {"field": ["input", "2", "videoId"], "code": "NOT_FOUND"},
+        {"field": ["input", "3", "videoId"], "code": "NOT_FOUND"},
+        {"field": ["input", "4", "watchedMs"], "code": "INVALID"},
+        {"field": ["input", "5", "occurredAt"], "code": "INVALID"},
+        {"field": ["input", "6", "occurredAt"], "code": "INVALID"},
+        {"field": ["input", "7", "clientEventId"], "code": "INVALID"},
+    ]
+    assert counts(payload) == (1, 0, 1)
+    assert await db_pool.fetchval(STORED) == 1
+
+
+async def test_short_watches_creators_and_members_do_not_qualify(client: GraphQLClient, db_pool: asyncpg.Pool) -> None:
+    creator, member, fan = await create_user(client), await create_user(client), await create_user(client)
+    async with db_pool.acquire() as conn:
+        holder = await new_holder(conn, uuid_of(member.id))
+        character = await new_character(conn, holder, 1000)
+        video = await new_video(conn, uuid_of(creator.id), licenses=[(character, 1000)], duration_seconds=4)
+        draft = await new_video(conn, uuid_of(creator.id), status="DRAFT", licenses=[(character, 1000)])
+    assert counts(await record(client, [view(video), view(draft)], token=creator.token)) == (2, 0, 0)
+    assert counts(await record(client, [view(video), view(draft)], token=member.token)) == (2, 0, 0)
+    # half of a 4-second video is enough, a millisecond less is not
+    assert counts(await record(client, [view(video, watched_ms=1999)], token=fan.token)) == (1, 0, 0)
+    assert counts(await record(client, [view(video, watched_ms=2000)], token=fan.token)) == (1, 0, 1)
+
+
+async def test_views_after_a_takedown_do_not_qualify(client: GraphQLClient, db_pool: asyncpg.Pool) -> None:
+    now = datetime.now(UTC)
+    video = await published(db_pool, await create_user(client), published_at=now - timedelta(hours=3))
+    async with db_pool.acquire() as conn:
+        await take_down(conn, video, now - timedelta(hours=1))
+    before = view(video, occurredAt=(now - timedelta(hours=2)).isoformat())
+    after = view(video, occurredAt=(now - timedelta(minutes=30)).isoformat())
+    assert counts(await record(client, [after], device="device-take-0001")) == (1, 0, 0)
+    assert counts(await record(client, [before, after], device="device-take-0002")) == (2, 0, 1)
+    assert counts(await record(client, [view(video)], device="device-take-0003")) == (1, 0, 0)
+
+
+async def test_the_daily_cap(client: GraphQLClient, db_pool: asyncpg.Pool) -> None:
+    fan = await create_user(client)
+    async with db_pool.acquire() as conn:
+        videos = await new_videos(conn, uuid_of((await create_user(client)).id), 1001)
+    assert counts(await record(client, [view(v) for v in videos[:500]], token=fan.token)) == (500, 0, 500)
+    assert counts(await record(client, [view(v) for v in videos[500:1000]], token=fan.token)) == (500, 0, 500)
+    assert counts(await record(client, [view(videos[1000])], token=fan.token)) == (1, 0, 0)
+    assert counts(await record(client, [view(videos[1000])], device="device-cap-00001")) == (1, 0, 1)
+
+
+async def test_concurrent_calls_for_one_viewer_and_video_qualify_once(
+    client: GraphQLClient, db_pool: asyncpg.Pool
+) -> None:
+    fan = await create_user(client)
+    video = await published(db_pool, await create_user(client))
+    results = await asyncio.gather(*(record(client, [view(video)], token=fan.token) for _ in range(20)))
+    assert sum(r["accepted"] for r in results) == 20
+    assert sum(r["qualified"] for r in results) == 1
+    replays = await asyncio.gather(*(record(client, [view(video, event_id="same")], device="device-rr-0001") for _ in range(10)))
+    assert sorted(counts(r) for r in replays) == [(0, 1, 0)] * 9 + [(1, 0, 1)]
+    assert await view_counts(client, video) == [2]
+
+
+async def test_view_counts_of_many_videos(client: GraphQLClient, db_pool: asyncpg.Pool) -> None:
+    creator = await create_user(client)
+    async with db_pool.acquire() as conn:
+        videos = await new_videos(conn, uuid_of(creator.id), 5)
+    for n, device in enumerate(("device-many-0001", "device-many-0002", "device-many-0003")):
+        await record(client, [view(v) for v in videos[: n + 2]], device=device)
+    assert await view_counts(client, *videos) == [3, 3, 2, 1, 0]
