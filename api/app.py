@@ -6,7 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, cast
 
 from arq.connections import ArqRedis
 from starlette.applications import Starlette
@@ -47,12 +47,14 @@ class FanreelGraphQL(GraphQL[Context, None]):
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """Subscriptions authenticate in connection_init ({"authorization": "Bearer <token>"})."""
         authorization = context.connection_params.get("authorization")
-        fresh = await build_context(context.services, context.request, authorization if isinstance(authorization, str) else None)
+        fresh = await build_context(
+            context.services, context.request, authorization if isinstance(authorization, str) else None
+        )
         if fresh.user_id is None and isinstance(context.request, WebSocket):
             await context.request.close(code=4401, reason="Unauthorized")
             raise ConnectionRejectionError()
         context.token_hash, context.user_id, context.loaders = fresh.token_hash, fresh.user_id, fresh.loaders
-        return UNSET
+        return cast(UnsetType, UNSET)
 
 
 def graphql_app() -> FanreelGraphQL:

@@ -17,8 +17,8 @@ from api.auth import bearer_token, token_hash
 from api.errors import Unauthenticated
 from api.loaders import Loaders
 from db.catalog import Catalog
-from workers.storage import Storage
 from db.queries.tokens import token_user
+from workers.storage import Storage
 
 if TYPE_CHECKING:
     from settings import Settings

@@ -5,9 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 
 import strawberry
-from domain.rating import Rating
 
 from domain.policy import Audience, Decision, HolderKind, RestrictAction
+from domain.rating import Rating
 
 
 class CharacterKind(StrEnum):

@@ -78,7 +78,7 @@ def from_field_error(error: FieldError, reasons: list[PolicyReason] | None = Non
 def constraint_error(exc: asyncpg.IntegrityConstraintViolationError, known: Mapping[str, FieldError]) -> DomainError:
     """Map a violated, named constraint to its user error; re-raise the unknown ones."""
     constraint = getattr(exc, "constraint_name", None)
-    if constraint in known:
+    if isinstance(constraint, str) and constraint in known:
         return DomainError(known[constraint])
     raise exc
 

@@ -6,17 +6,17 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from graphql import ArgumentNode, GraphQLError, IntValueNode, ValidationRule
+from graphql import ArgumentNode, ASTValidationRule, GraphQLError, IntValueNode, ValidationRule
 from strawberry.extensions import (
     AddValidationRules,
     MaskErrors,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     SchemaExtension,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
+from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 
 from api.errors import ApiError
 
@@ -62,6 +62,15 @@ def request_id_of(extension: SchemaExtension) -> str:
     return str(getattr(extension.execution_context.context, "request_id", "-"))
 
 
+# The limit rules are classes built once: the validation cache keys on the rule classes, and
+# QueryDepthLimiter/MaxAliasesLimiter build new ones per instance, so every validation missed.
+LIMIT_RULES: list[type[ASTValidationRule]] = [
+    max_depth_rule(MAX_DEPTH, None),
+    max_aliases_rule(MAX_ALIASES),
+    PageSizeRule,
+]
+
+
 def default_extensions() -> list[Callable[[], SchemaExtension]]:
     """Factories: strawberry builds fresh extensions per operation (the caches are shared module-wide)."""
     return [
@@ -69,7 +78,5 @@ def default_extensions() -> list[Callable[[], SchemaExtension]]:
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        lambda: AddValidationRules([PageSizeRule]),
+        lambda: AddValidationRules(LIMIT_RULES),
     ]

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 
 def serialize_datetime(value: datetime) -> str:
@@ -32,7 +33,7 @@ def parse_bigint(value: object) -> int:
 
 BigInt = NewType("BigInt", int)
 
-SCALAR_MAP = {
+SCALAR_MAP: dict[object, ScalarDefinition] = {
     BigInt: strawberry.scalar(
         name="BigInt",
         description="A signed 64-bit integer serialised as a decimal string.",

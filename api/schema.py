@@ -22,11 +22,11 @@ from api.holders.mutations import HolderMutations
 from api.node import NodeQueries
 from api.remix.mutations import RemixMutations
 from api.remix.queries import RemixQueries
+from api.scalars import SCALAR_MAP
 from api.social.mutations import SocialMutations
 from api.videos.mutations import VideoMutations
 from api.videos.subscriptions import VideoSubscriptions
-from api.views.mutations import ViewMutations
-from api.scalars import SCALAR_MAP
+from api.views.mutations import ViewMutations, serve_natively
 
 Query = merge_types("Query", (NodeQueries, AccountQueries, CharacterQueries, RemixQueries, FeedQueries))
 Mutation = merge_types(
@@ -53,13 +53,15 @@ class FanreelSchema(strawberry.Schema):
 
 
 def build_schema() -> FanreelSchema:
-    return FanreelSchema(
+    built = FanreelSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         extensions=default_extensions(),
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
     )
+    serve_natively(built)  # recordViews skips strawberry's per-event argument conversion
+    return built
 
 
 schema = build_schema()

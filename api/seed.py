@@ -28,7 +28,7 @@ PASSWORD = "fanreel-demo-1"
 CREATORS = [("demo_fan", "Demo Fan"), ("mia_makes", "Mia Makes"), ("leo_loops", "Leo Loops")]
 STAFF = [("studio_ava", "Ava (Northwind Studios)"), ("indie_raj", "Raj (Pixel Fable Games)")]
 
-OPEN = {
+OPEN: dict[str, object] = {
     "audience": "EVERYONE",
     "requiresReview": False,
     "allowDerivatives": True,
@@ -42,7 +42,7 @@ OPEN = {
     "generationFee": "0",
     "onRestrict": "KEEP",
 }
-CHARACTERS = [
+CHARACTERS: list[tuple[int, str, list[str], str, dict[str, object]]] = [
     # (holder index, name, aliases, description, policy overrides)
     (
         0,
@@ -157,7 +157,8 @@ FOLLOW_CHARACTER = "mutation($id: ID!) { followCharacter(characterId: $id) { use
 USER_ID = "query($h: String!) { user(handle: $h) { id } }"
 CREATE_REMIX = """mutation($input: RemixInput!) {
   createRemix(input: $input) { video { id } userErrors { code message } } }"""
-PUBLISH = "mutation($id: ID!, $c: String) { publishVideo(videoId: $id, caption: $c) { video { status } userErrors { code } } }"
+PUBLISH = """mutation($id: ID!, $c: String) {
+  publishVideo(videoId: $id, caption: $c) { video { status } userErrors { code } } }"""
 REVIEW = "mutation($input: ReviewVideoInput!) { reviewVideo(input: $input) { userErrors { code } } }"
 LIKE = "mutation($id: ID!) { likeVideo(videoId: $id) { userErrors { code } } }"
 COMMENT = "mutation($id: ID!, $b: String!) { addComment(videoId: $id, body: $b) { userErrors { code } } }"
@@ -174,8 +175,12 @@ VIDEOS = [
 async def seed_social(seeder: Seeder, character_ids: dict[str, str]) -> int:
     """Follows, generated and published videos (one through holder review), a remix, likes and comments."""
     ids = {h: (await seeder.run(USER_ID, {"h": h}))["user"]["id"] for h, _ in CREATORS}
-    for follower, followee in (("demo_fan", "mia_makes"), ("demo_fan", "leo_loops"), ("mia_makes", "leo_loops"),
-                               ("leo_loops", "mia_makes")):
+    for follower, followee in (
+        ("demo_fan", "mia_makes"),
+        ("demo_fan", "leo_loops"),
+        ("mia_makes", "leo_loops"),
+        ("leo_loops", "mia_makes"),
+    ):
         await seeder.run(FOLLOW, {"id": ids[followee]}, follower)
     await seeder.run(FOLLOW_CHARACTER, {"id": character_ids["Captain Nova"]}, "demo_fan")
     async with seeder.services.pool.acquire() as conn:
@@ -183,7 +188,7 @@ async def seed_social(seeder: Seeder, character_ids: dict[str, str]) -> int:
             await grant(conn, handle=handle, amount_micros=20_000_000)
     made: list[str] = []
     for creator, prompt, caption, remix_of in VIDEOS:
-        remix = {"remixOfId": made[remix_of]} if remix_of is not None else {}
+        remix: dict[str, object] = {"remixOfId": made[remix_of]} if remix_of is not None else {}
         values = {"prompt": prompt, "characterIds": [], "durationSeconds": 4, **remix}
         video_id = (await seeder.run(CREATE_REMIX, {"input": values}, creator))["createRemix"]["video"]["id"]
         await generate_now(seeder.services, video_id)
@@ -192,8 +197,12 @@ async def seed_social(seeder: Seeder, character_ids: dict[str, str]) -> int:
         made.append(video_id)
     review = {"videoId": made[3], "characterId": character_ids["Bolt the Robot"], "decision": "APPROVE"}
     await seeder.run(REVIEW, {"input": review}, STAFF[0][0])
-    for handle, video, comment in (("demo_fan", 0, "That comet never stood a chance"), ("leo_loops", 0, "Remixing this!"),
-                                   ("mia_makes", 2, "The meteors are perfect"), ("demo_fan", 1, "So cosy")):
+    for handle, video, comment in (
+        ("demo_fan", 0, "That comet never stood a chance"),
+        ("leo_loops", 0, "Remixing this!"),
+        ("mia_makes", 2, "The meteors are perfect"),
+        ("demo_fan", 1, "So cosy"),
+    ):
         await seeder.run(LIKE, {"id": made[video]}, handle)
         await seeder.run(COMMENT, {"id": made[video], "b": comment}, handle)
     async with seeder.services.pool.acquire() as conn:
@@ -208,14 +217,23 @@ async def generate_now(services: Services, video_id: str) -> None:
     settings = services.settings
     try:
         generator = build_generator(
-            settings.generator, http_url=settings.generator_http_url, http_token=settings.generator_http_token,
-            poll_seconds=settings.generator_http_poll_seconds, timeout_seconds=settings.generator_http_timeout_seconds,
+            settings.generator,
+            http_url=settings.generator_http_url,
+            http_token=settings.generator_http_token,
+            poll_seconds=settings.generator_http_poll_seconds,
+            timeout_seconds=settings.generator_http_timeout_seconds,
         )
     except GeneratorError as exc:  # e.g. no font for the local renderer: the demo still gets real (plain) videos
         logger.warning("demo videos use the no-op generator: %s", exc)
         generator = build_generator("noop", http_url="", http_token="", poll_seconds=1, timeout_seconds=1)
-    ctx = {"settings": settings, "pool": services.pool, "redis": services.redis, "storage": services.storage,
-           "generator": generator, "job_try": 1}
+    ctx = {
+        "settings": settings,
+        "pool": services.pool,
+        "redis": services.redis,
+        "storage": services.storage,
+        "generator": generator,
+        "job_try": 1,
+    }
     await generate(ctx, str(decoded[1]))
 
 

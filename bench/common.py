@@ -127,14 +127,14 @@ def stop_child(child: subprocess.Popen[bytes], timeout: float = 15.0) -> None:
 
 
 @asynccontextmanager
-async def api_server(settings: Settings, *, timeout: float = 30.0) -> AsyncIterator[tuple[str, int]]:
+async def api_server(settings: Settings, *, ready_within: float = 30.0) -> AsyncIterator[tuple[str, int]]:
     """`fanreel api` (uvicorn) on a free port in a child process; yields (base URL, pid) once /readyz is ok."""
     port = free_port()
     settings = settings.model_copy(update={"host": "127.0.0.1", "port": port})
     base_url = f"http://127.0.0.1:{port}"
     child = start_child(["-m", "cli", "api"], settings)
     try:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + ready_within
         async with httpx.AsyncClient(base_url=base_url) as client:
             while True:
                 if child.poll() is not None:
@@ -145,7 +145,7 @@ async def api_server(settings: Settings, *, timeout: float = 30.0) -> AsyncItera
                 except httpx.TransportError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"the API was not ready within {timeout} s")
+                    raise RuntimeError(f"the API was not ready within {ready_within} s")
                 await asyncio.sleep(0.1)
         yield base_url, child.pid
     finally:

@@ -38,7 +38,9 @@ class _Denied(Exception):
         self.plan = plan
 
 
-LOCK_CREATOR = "SELECT id FROM users WHERE id = $1 FOR UPDATE"
+# NO KEY UPDATE: serialises this creator's requests without blocking foreign-key checks on the row (activity
+# rows, follows), which would otherwise deadlock with the worker settling another of their videos.
+LOCK_CREATOR = "SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE"
 
 
 async def create_generation(
@@ -130,7 +132,10 @@ async def settle(conn: asyncpg.Connection, video: videos.Video) -> None:
     """Escrow → the platform (base price) and each holder (its license fee). Caller holds the video lock."""
     escrow = await ledger.system_account(conn, AccountKind.ESCROW)
     platform = await ledger.system_account(conn, AccountKind.PLATFORM)
-    fees = {await ledger.holder_account(conn, holder_id=h): fee for h, fee in (await videos.fees_by_holder(conn, video_id=video.id)).items()}
+    fees = {
+        await ledger.holder_account(conn, holder_id=h): fee
+        for h, fee in (await videos.fees_by_holder(conn, video_id=video.id)).items()
+    }
     # Every account of both transactions locked at once, in id order, so settling never deadlocks with crediting.
     await ledger.lock_accounts(conn, account_ids=[escrow, platform, *fees])
     base = [Posting(escrow, -video.base_price_micros), Posting(platform, video.base_price_micros)]
@@ -146,4 +151,3 @@ async def refund(conn: asyncpg.Connection, video: videos.Video) -> None:
     wallet = await ledger.wallet_account(conn, user_id=video.creator_id)
     postings = [Posting(escrow, -video.cost_micros), Posting(wallet, video.cost_micros)]
     await ledger.post(conn, kind=LedgerKind.GENERATION_REFUND, postings=postings, video_id=video.id, memo="refund")
-

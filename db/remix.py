@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from uuid import UUID
 
 import asyncpg
-from domain.rating import Rating, rate_prompt
 
 from db.catalog import Catalog
 from db.queries import characters as character_queries
@@ -23,6 +22,7 @@ from db.queries.videos import Video
 from domain import policy, pricing
 from domain.detection import find_mentions
 from domain.errors import DomainError, ErrorCode, FieldError
+from domain.rating import Rating, rate_prompt
 
 MAX_PROMPT_LENGTH = 2000
 

@@ -42,8 +42,12 @@ async def sweep(
         await videos.unpublish(conn, video=video, status="TAKEN_DOWN", reason=reason)
         events.append(
             await activity.record(
-                conn, kind=ActivityKind.VIDEO_TAKEN_DOWN, video_id=video.id, character_id=character_id,
-                users=[video.creator_id], members_of_holders_of=list(video.character_ids),
+                conn,
+                kind=ActivityKind.VIDEO_TAKEN_DOWN,
+                video_id=video.id,
+                character_id=character_id,
+                users=[video.creator_id],
+                members_of_holders_of=list(video.character_ids),
             )
         )
         taken += 1

@@ -83,6 +83,10 @@ FROM expected_net x FULL JOIN actual a USING (transaction_id, account_id)
 WHERE coalesce(x.amount, 0) <> coalesce(a.amount, 0)
 ORDER BY transaction_id, account_id
 """
+ORPHAN_SHARES = """
+SELECT r.credit_id, count(*) AS shares FROM revenue_credits r LEFT JOIN view_credits c ON c.id = r.credit_id
+WHERE c.id IS NULL GROUP BY r.credit_id ORDER BY r.credit_id
+"""
 MISMATCHED_VIDEOS = """
 SELECT c.transaction_id, c.video_id AS credited, t.video_id AS posted, t.kind
 FROM view_credits c JOIN ledger_transactions t ON t.id = c.transaction_id
@@ -91,7 +95,7 @@ WHERE t.video_id IS DISTINCT FROM c.video_id OR t.kind <> 'VIEW_REVENUE'
 
 
 async def check_ledger_matches_credits(conn: asyncpg.Connection) -> list[str]:
-    """Every VIEW_REVENUE transaction is a recorded credit, and moved exactly the credited amounts."""
+    """Every VIEW_REVENUE transaction is a recorded credit that moved exactly its amounts; no stray shares."""
     problems = [
         f"VIEW_REVENUE transaction {row['transaction_id']} gave account {row['account_id']} {row['actual']} "
         f"but its recorded credits say {row['expected']}"
@@ -101,6 +105,10 @@ async def check_ledger_matches_credits(conn: asyncpg.Connection) -> list[str]:
         f"view credit transaction {row['transaction_id']} is a {row['kind']} of video {row['posted']}, "
         f"not a VIEW_REVENUE of video {row['credited']}"
         for row in await conn.fetch(MISMATCHED_VIDEOS)
+    ]
+    problems += [
+        f"{row['shares']} revenue credits belong to no view credit ({row['credit_id']})"
+        for row in await conn.fetch(ORPHAN_SHARES)
     ]
     return problems
 

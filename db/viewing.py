@@ -1,6 +1,6 @@
 """recordViews' one transaction: lock the viewer, read what qualification needs, store the plan.
 
-A constant number of statements per call, whatever the number of events: the lock, three
+A constant number of statements per call, whatever the number of events: the lock, two
 set-based reads, and one insert (events plus the uncredited views they add).
 """
 
@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import asyncpg
 
 from db.queries import views
-from domain.views import Plan, ViewConfig, ViewEvent, Viewer, days_concerned, plan
+from domain.views import Plan, ViewConfig, Viewer, ViewEvent, days_concerned, plan
 
 if TYPE_CHECKING:
     from settings import Settings
@@ -36,8 +36,9 @@ async def record_views(
         # (stored ids, the day's qualified views) stay true until this one's insert commits.
         await views.lock_viewer(conn, viewer=viewer)
         facts = await views.video_facts(conn, video_ids=list(video_ids), user_id=viewer.user_id)
-        stored = await views.stored_ids(conn, viewer_id=viewer.id, client_event_ids=client_ids)
-        days = await views.viewer_days(conn, viewer_id=viewer.id, days=days_concerned(now))
+        stored, days = await views.viewer_state(
+            conn, viewer_id=viewer.id, client_event_ids=client_ids, days=days_concerned(now)
+        )
         result = plan(events, viewer=viewer, now=now, videos=facts, stored_ids=stored, days=days, config=config)
         await views.insert_events(conn, viewer=viewer, received_at=now, events=result.stored)
     return result

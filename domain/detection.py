@@ -20,7 +20,8 @@ marks, so it reports real matches only, however many aliases there are. Aliases 
 also match with one edit, through the deletion neighbourhood: the hashes of each alias and of
 its one-letter deletions sit in a dict, where each distinct prompt word looks up its own in one
 C-level set operation. A multi-word alias typo'd between spaces ("Darth Vadar") is found from
-its exact word: the other word's hashes are also indexed salted with that neighbour.
+its exact word: each alias word is indexed under the word beside it, so an exact prompt word
+only has its neighbours compared with the few alias words that sit next to it.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Hashable, Iterable
-from itertools import chain, combinations, repeat
-from operator import xor
+from itertools import chain, combinations, compress, count
+from operator import ne
 from typing import Generic, TypeVar
 
 import ahocorasick
@@ -42,6 +43,8 @@ MIN_TYPO_LETTERS = 5  # shorter aliases must match exactly: one edit of "Ash" is
 _MARK = "#"  # boundary mark in the automaton's input; folded text never contains it
 _LONGEST_WINDOW = 64  # letters: bounds the work on a word cut into many pieces ("a.b.c.d...")
 _LEFT, _RIGHT = 0, 1  # where the exact neighbour of a typo'd word of a multi-word alias sits
+_PLACES, _WHOLE = 256, 255  # a typo index entry: alias * _PLACES + place of the deleted letter
+_DIRECT = 8  # up to this many alias words beside an exact word are compared directly, not hashed
 
 # Look-alikes the Unicode confusables data misses or maps to a non-ASCII letter (κ → ĸ).
 _SUPPLEMENT = {
@@ -77,7 +80,7 @@ def _build_confusables() -> dict[str, str]:
         for source, target in ((char, entry["c"]), (entry["c"], char))
         if len(source) == 1 and not source.isascii()
     ]
-    table = {source: target.lower() for source, target in reversed(pairs) if _is_ascii_letter(target)}
+    table = {s: t.lower() for s, t in reversed(pairs) if len(t) == 1 and t.isascii() and t.isalpha()}
     known = table | _SUPPLEMENT
     for source, target in pairs:
         if source not in table and target in known:
@@ -85,15 +88,9 @@ def _build_confusables() -> dict[str, str]:
     return table
 
 
-def _is_ascii_letter(text: str) -> bool:
-    return len(text) == 1 and text.isascii() and text.isalpha()
-
-
 def _ascii_fold(char: str) -> str:
-    if char.isalpha():
+    if char.isalnum() or char in "@$":
         return char.lower()
-    if char.isdigit() or char in "@$":
-        return char
     return " " if char.isspace() else "."
 
 
@@ -177,13 +174,8 @@ def _detection_form(text: str) -> str:
 def _variant_hashes(word: str) -> list[int]:
     """Hashes of `word` (first) and of its one-letter deletions, as tuples of letters:
     `itertools.combinations` builds them in C, so a prompt word costs no Python-level slicing.
-    A shared hash only nominates an alias; `_within_one_edit` decides."""
+    The deletions come last letter first: hash k leaves out the letter at len(word) - k."""
     return list(map(hash, chain((tuple(word),), combinations(word, len(word) - 1))))
-
-
-def _salt(neighbour: str, side: int) -> int:
-    """Marks a word's variant hashes with the exact word next to it in a multi-word alias."""
-    return hash((neighbour, side))
 
 
 def _within_one_edit(a: str, b: str) -> bool:
@@ -194,14 +186,18 @@ def _within_one_edit(a: str, b: str) -> bool:
         a, b = b, a
     if len(b) - len(a) > 1:
         return False
-    i = 0
-    while i < len(a) and a[i] == b[i]:
-        i += 1
-    return a[i + 1 :] == b[i + 1 :] if len(a) == len(b) else a[i:] == b[i + 1 :]
+    if len(a) == len(b):
+        return bool(sum(map(ne, a, b)) == 1)
+    first = next(compress(count(), map(ne, a, b)), len(a))  # the first difference, found in C
+    return a[first:] == b[first + 1 :]
 
 
 def _anchored(text: str) -> str:
     return _MARK + text + _MARK
+
+
+_Beside = dict[str, list[tuple[int, int]]]  # exact word → (alias, position of the word beside)
+_BesideHashed = dict[str, dict[int, list[tuple[int, int]]]]  # ... by variant hash of that word
 
 
 class Detector(Generic[K]):
@@ -214,16 +210,21 @@ class Detector(Generic[K]):
 
     def __init__(self, entries: Iterable[tuple[K, str]], *, typo_tolerance: bool = True) -> None:
         self._aliases: list[tuple[K, str, tuple[str, ...]]] = []  # key, letters, words
-        # Variant hashes (see _variant_hashes) → aliases: of whole aliases, and of each word of
-        # a multi-word alias salted with its neighbour word (see _find_beside).
-        self._typos: dict[int, int | list[int]] = {}
-        # By side: exact word → bit mask of the lengths of the alias words on that side of it.
-        self._beside: tuple[dict[str, int], dict[str, int]] = ({}, {})
+        self._typos: dict[int, int | list[int]] = {}  # variant hash (_variant_hashes) → entries
+        # Multi-word aliases typo'd between spaces, by the side their exact word is on: exact
+        # word → (alias, position of the word beside it) and, for common exact words, the same
+        # by variant hash of the word beside it.
+        self._beside: tuple[_Beside, _Beside] = ({}, {})
+        self._beside_hashed: tuple[_BesideHashed, _BesideHashed] = ({}, {})
+        # ... and what the words beside them look like: bit masks of lengths, first and last letters.
+        self._beside_looks: tuple[dict[str, _Looks], dict[str, _Looks]] = ({}, {})
         patterns: dict[str, set[K]] = {}
         for key, alias in entries:
             words = tuple(_detection_form(alias).replace(" ", ".").split("."))
             if words != ("",):  # an alias without letters can never be written in a prompt
                 self._add(key, words, patterns, typo_tolerance)
+        for side in (_LEFT, _RIGHT):
+            self._hash_common_neighbours(side)
         longest = max((len(letters) for _, letters, _ in self._aliases), default=0)
         self._longest = min(longest + 1, _LONGEST_WINDOW)
         self._automaton = ahocorasick.Automaton()
@@ -252,21 +253,31 @@ class Detector(Generic[K]):
             patterns.setdefault(_anchored(_MARK.join(words)), set()).add(key)
         if not typos or len(letters) < MIN_TYPO_LETTERS:
             return
-        self._index(_variant_hashes(letters), index)
-        for position, word in enumerate(words if len(words) > 1 else ()):
-            neighbour, side = (words[position - 1], _LEFT) if position else (words[1], _RIGHT)
-            lengths = self._beside[side]
-            lengths[neighbour] = lengths.get(neighbour, 0) | 1 << len(word)
-            salt = _salt(neighbour, side)
-            self._index([hashed ^ salt for hashed in _variant_hashes(word)], index)
-
-    def _index(self, hashes: list[int], alias: int) -> None:
-        for hashed in set(hashes):
-            held = self._typos.setdefault(hashed, alias)
+        for variant, hashed in enumerate(_variant_hashes(letters)[:_WHOLE]):
+            # The place of the deleted letter, so that a lookup tells a substitution there from
+            # a deletion elsewhere ("grain" and "rgain" both lose a letter to give "rain").
+            code = index * _PLACES + (len(letters) - variant if variant else _WHOLE)
+            held = self._typos.setdefault(hashed, code)
             if isinstance(held, list):
-                held.append(alias)
-            elif held != alias:
-                self._typos[hashed] = [held, alias]
+                held.append(code)
+            elif held != code:
+                self._typos[hashed] = [held, code]
+        for position in range(len(words) if len(words) > 1 else 0):
+            neighbour, side = (words[position - 1], _LEFT) if position else (words[1], _RIGHT)
+            if len(neighbour) > 1:  # "a" and "i" are in every prompt: one letter anchors nothing
+                self._beside[side].setdefault(neighbour, []).append((index, position))
+                word, looks = words[position], self._beside_looks[side]
+                size, first, last = looks.get(neighbour, (0, 0, 0))
+                looks[neighbour] = (size | 1 << len(word), first | _bit(word[0]), last | _bit(word[-1]))
+
+    def _hash_common_neighbours(self, side: int) -> None:
+        for neighbour, places in self._beside[side].items():
+            if len(places) > _DIRECT:
+                hashed: dict[int, list[tuple[int, int]]] = {}
+                for alias, position in places:
+                    for variant in set(_variant_hashes(self._aliases[alias][2][position])):
+                        hashed.setdefault(variant, []).append((alias, position))
+                self._beside_hashed[side][neighbour] = hashed
 
     def _find_exact(self, canon: str, found: set[K]) -> None:
         # Words joined whole (marks at hard boundaries only), then split at every separator, so an
@@ -278,38 +289,39 @@ class Detector(Generic[K]):
         for _, keys in self._automaton.iter(stream):
             found.update(keys)
 
-    def _nominated(self, hashes: list[int]) -> set[int]:
-        """Aliases sharing a variant hash with `hashes`: candidates, for the strings to confirm."""
-        typos = self._typos
-        aliases: set[int] = set()
-        for hashed in typos.keys() & hashes:
-            held = typos[hashed]
-            if isinstance(held, int):
-                aliases.add(held)
-            else:
-                aliases.update(held)
-        return aliases
-
     def _typo_keys(self, text: str, hashes: list[int]) -> tuple[K, ...]:
         """Keys of the aliases within one edit of `text` (whose variant hashes are given)."""
         # A four-letter word can only be a five-letter alias missing a letter: its own hash.
-        nominated = self._nominated(hashes if len(text) >= MIN_TYPO_LETTERS else hashes[:1])
-        aliases = self._aliases
-        return tuple({aliases[a][0] for a in nominated if _within_one_edit(text, aliases[a][1])})
+        probe = hashes if len(text) >= MIN_TYPO_LETTERS else hashes[:1]
+        typos, hits, keys = self._typos, self._typos.keys() & probe, set()
+        for variant, hashed in enumerate(probe):
+            if hashed not in hits:
+                continue
+            held = typos[hashed]
+            for code in (held,) if isinstance(held, int) else held:
+                alias, place = divmod(code, _PLACES)
+                if variant and place not in (_WHOLE, len(text) - variant):
+                    continue  # a deletion at another place than the text's: two edits apart
+                key, letters, _ = self._aliases[alias]
+                if _shares_an_edit(text, letters):
+                    keys.add(key)
+        return tuple(keys)
 
-    def _beside_keys(self, words: list[str], index: int, salted: list[int]) -> list[K]:
-        """Multi-word aliases written with spaces and one typo in word `index`: the word beside
-        it is exact, so the typo'd word's variants salted with that word (see `_add`) find them."""
-        keys = []
-        for alias in self._nominated(salted):
-            key, _, alias_words = self._aliases[alias]
-            if any(_fits(words, index, alias_words, at) for at in range(len(alias_words))):
-                keys.append(key)
-        return keys
+
+def _shares_an_edit(text: str, target: str) -> bool:
+    """Whether `text` is one edit from `target`, given a shared variant hash that says so: false
+    only if 64-bit hashes collide, which costs a comparison to rule out."""
+    if len(text) != len(target):
+        return abs(len(text) - len(target)) == 1
+    return text == target or bool(sum(map(ne, text, target)) == 1)
 
 
 def _fits(words: list[str], index: int, alias_words: tuple[str, ...], at: int) -> bool:
     """Whether alias word `at`, one edit from prompt word `index`, has its other words around it."""
+    if abs(len(words[index]) - len(alias_words[at])) > 1:
+        return False  # the usual answer, cheapest first
+    if len(alias_words) == 2:  # the other word is the exact neighbour the caller came from
+        return _within_one_edit(words[index], alias_words[at])
     before, after = alias_words[:at], alias_words[at + 1 :]
     return (
         index >= len(before)
@@ -317,6 +329,22 @@ def _fits(words: list[str], index: int, alias_words: tuple[str, ...], at: int) -
         and tuple(words[index + 1 : index + 1 + len(after)]) == after
         and _within_one_edit(words[index], alias_words[at])
     )
+
+
+_Looks = tuple[int, int, int]  # masks: lengths (bit n: n letters), first letters, last letters
+
+
+def _bit(letter: str) -> int:
+    return 1 << (ord(letter) - 97)
+
+
+def _may_be_one_edit_from(word: str, looks: _Looks | None) -> bool:
+    """A cheap necessary condition: one edit changes the length by at most one, and the first
+    letter or the last, not both."""
+    if looks is None:
+        return False
+    sizes, firsts, lasts = looks
+    return bool(sizes >> (len(word) - 1) & 7) and bool(firsts & _bit(word[0]) or lasts & _bit(word[-1]))
 
 
 class _Scan(Generic[K]):
@@ -339,29 +367,33 @@ class _Scan(Generic[K]):
                     found.update(detector._typo_keys(word, variants))
             elif len(word) == shortest and hash(tuple(word)) in indexed:  # an alias less a letter
                 found.update(detector._typo_keys(word, self.variants(word)))
-        right_of, left_of = detector._beside
-        present = set(self.words)
-        before, after = right_of.keys() & present, left_of.keys() & present
-        if before or after:  # exact words of multi-word aliases: their neighbours may be typo'd
-            self.neighbours(before, after)
+        present, (right_of, left_of) = set(self.words), detector._beside_looks
+        anchors = (right_of.keys() & present) | (left_of.keys() & present)
+        if anchors:  # exact words of multi-word aliases: the words beside them may be typo'd
+            self.besides(anchors)
 
-    def neighbours(self, before: set[str], after: set[str]) -> None:
-        words, (right_of, left_of) = self.words, self.detector._beside
-        anchors = before | after
-        for index in [index for index, word in enumerate(words) if word in anchors]:
-            # A word one edit from an alias word is as long, or one letter longer or shorter.
-            word = words[index]
-            if word in before and index + 1 < len(words) and right_of[word] >> (len(words[index + 1]) - 1) & 7:
+    def besides(self, anchors: set[str]) -> None:
+        words, (right_of, left_of) = self.words, self.detector._beside_looks
+        for index in compress(count(), map(anchors.__contains__, words)):
+            if index + 1 < len(words) and _may_be_one_edit_from(words[index + 1], right_of.get(words[index])):
                 self.beside(index + 1, _LEFT)
-            if word in after and index > 0 and left_of[word] >> (len(words[index - 1]) - 1) & 7:
+            if index and _may_be_one_edit_from(words[index - 1], left_of.get(words[index])):
                 self.beside(index - 1, _RIGHT)
 
     def beside(self, index: int, side: int) -> None:
         """Word `index` as a typo'd word of a multi-word alias, the exact word on `side` of it."""
-        neighbour = self.words[index - 1 if side == _LEFT else index + 1]
-        salted = list(map(xor, self.variants(self.words[index]), repeat(_salt(neighbour, side))))
-        if not self.detector._typos.keys().isdisjoint(salted):
-            self.found.update(self.detector._beside_keys(self.words, index, salted))
+        words, detector = self.words, self.detector
+        neighbour = words[index - 1 if side == _LEFT else index + 1]
+        places = detector._beside[side].get(neighbour, ())
+        if len(places) > _DIRECT:  # a common word: only the places whose hash the word shares
+            hashed, variants = detector._beside_hashed[side][neighbour], self.variants(words[index])
+            if hashed.keys().isdisjoint(variants):
+                return
+            places = [place for variant in hashed.keys() & variants for place in hashed[variant]]
+        for alias, position in places:
+            key, _, alias_words = detector._aliases[alias]
+            if _fits(words, index, alias_words, position):
+                self.found.add(key)
 
     def pieces(self, pieces: list[str]) -> None:
         """Runs of pieces of one word: the exact scan only saw single pieces and the whole word."""

@@ -157,7 +157,9 @@ async def create_video(
 
     async with db.acquire() as conn:  # enough money for any number of test videos
         await grant(conn, handle=creator.handle, amount_micros=10_000_000)
-    result = await client.execute(CREATE_REMIX, {"input": {"prompt": prompt, "characterIds": [], **extra}}, token=creator.token)
+    result = await client.execute(
+        CREATE_REMIX, {"input": {"prompt": prompt, "characterIds": [], **extra}}, token=creator.token
+    )
     payload = result.data["createRemix"]
     assert payload["userErrors"] == [], payload["userErrors"]
     video_id: str = payload["video"]["id"]

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 from asyncpg.connection import Connection
 
-
 POOL_RESET = "SELECT pg_advisory_unlock_all()"
 
 

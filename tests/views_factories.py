@@ -71,7 +71,7 @@ async def new_video(
     remix_of: UUID | None = None,
     duration_seconds: int = 10,
     status: str = "PUBLISHED",
-    published_at: datetime | None | Any = ...,
+    published_at: datetime | Any | None = ...,
     unpublished_at: datetime | None = None,
 ) -> UUID:
     """A video with the given (character, locked share) licenses; PUBLISHED an hour ago unless told otherwise."""

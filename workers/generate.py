@@ -81,7 +81,10 @@ async def generate(ctx: dict[str, Any], video_id: str) -> str:
         logger.exception("generation of %s failed for good after %d tries", video.id, job.attempt)
         await fail(job.pool, job.redis, video.id, f"Generation failed after {job.attempt} tries; you were refunded.")
         return "failed"
-    return await _finish(job, video.id, media, result.model)
+    try:
+        return await _finish(job, video.id, media, result.model)
+    except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as exc:  # transient: try the job again
+        raise Retry(defer=job.settings.generation_retry_base_seconds) from exc
 
 
 async def _start(job: Job, video_id: UUID) -> videos.Video | None:

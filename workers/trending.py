@@ -18,7 +18,9 @@ import asyncpg
 TRENDING_SIZE = 10_000
 WINDOW_DAYS = 30
 
-NEW_SNAPSHOT = "INSERT INTO trending_snapshots (generation) VALUES (nextval('trending_generation_seq')) RETURNING generation"
+NEW_SNAPSHOT = (
+    "INSERT INTO trending_snapshots (generation) VALUES (nextval('trending_generation_seq')) RETURNING generation"
+)
 RANK = f"""
 INSERT INTO trending_ranks (generation, rank, video_id, score)
 SELECT $1, row_number() OVER (ORDER BY score DESC, id), id, score FROM (

@@ -64,8 +64,12 @@ class User(Node):
         keyset = decode_cursor(after, datetime.fromisoformat, UUID)
         async with info.context.pool.acquire() as conn:
             rows = await feed.videos_of_user(
-                conn, viewer_id=info.context.viewer_id, user_id=self.raw_id, everything=themself, after=keyset,
-                limit=size + 1,  # type: ignore[arg-type]
+                conn,
+                viewer_id=info.context.viewer_id,
+                user_id=self.raw_id,
+                everything=themself,
+                after=keyset,
+                limit=size + 1,
             )
         return video_connection(info, rows, size, after, created_cursor if themself else published_cursor)
 
@@ -106,8 +110,10 @@ class Viewer:
         size = page_size(first)
         keyset = decode_cursor(after, datetime.fromisoformat, UUID)
         async with info.context.pool.acquire() as conn:
-            rows = await videos.drafts_of(conn, creator_id=self.user_id, after=keyset, limit=size + 1)  # type: ignore[arg-type]
-        return connection(rows, size, Video.from_row, lambda r: encode_cursor(r.created_at.isoformat(), r.id), after=after)
+            rows = await videos.drafts_of(conn, creator_id=self.user_id, after=keyset, limit=size + 1)
+        return connection(
+            rows, size, Video.from_row, lambda r: encode_cursor(r.created_at.isoformat(), r.id), after=after
+        )
 
     @strawberry.field
     def wallet(self) -> Annotated[Wallet, strawberry.lazy("api.wallet.types")]:

@@ -1,5 +1,3 @@
-# mypy: disable-error-code="untyped-decorator"
-# (strawberry types keyword-only field(...)/mutation(...) as returning Any.)
 """markActivityRead: the viewer marks activity of their own inbox read."""
 
 from __future__ import annotations

@@ -1,5 +1,3 @@
-# mypy: disable-error-code="untyped-decorator"
-# (strawberry types keyword-only subscription(...) as returning Any.)
 """activity and characterActivity: live activity, fed by Redis pub/sub from any process.
 
 Channels carry an event's id and kind only. Each subscriber loads its own row of the event, so

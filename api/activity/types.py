@@ -1,5 +1,3 @@
-# mypy: disable-error-code="untyped-decorator"
-# (strawberry types keyword-only field(...)/mutation(...) as returning Any.)
 """The Activity node: one event as its recipient sees it."""
 
 from __future__ import annotations

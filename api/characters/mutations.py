@@ -29,9 +29,9 @@ from api.ids import decode_id
 from db import restrict
 from db.queries import activity, characters, holders, policies, users
 from domain.activity import ActivityKind
-from workers import keys
 from domain.errors import DomainError, ErrorCode, FieldError
 from domain.policy import HolderKind, Policy, RestrictAction, validate_policy
+from workers import keys
 
 MAX_NAME_LENGTH = 100
 # Up to this many live videos are re-evaluated within publishPolicy itself; more go to a worker job.
@@ -214,8 +214,12 @@ class CharacterMutations:
                 taken_down, events = await _restrict(conn, row.id, published.policy)
                 events.append(
                     await activity.record(
-                        conn, kind=ActivityKind.POLICY_PUBLISHED, actor_id=viewer_id, character_id=row.id,
-                        members_of_holders_of=[row.id], followers_of=[row.id],
+                        conn,
+                        kind=ActivityKind.POLICY_PUBLISHED,
+                        actor_id=viewer_id,
+                        character_id=row.id,
+                        members_of_holders_of=[row.id],
+                        followers_of=[row.id],
                     )
                 )
                 payload = await _payload(conn, row.id, taken_down)

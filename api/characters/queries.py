@@ -27,7 +27,7 @@ class CharacterQueries:
                 conn,
                 search=search,
                 after=keyset,
-                limit=size + 1,  # type: ignore[arg-type]
+                limit=size + 1,
             )
         for row in rows:
             info.context.loaders.character.prime(row.id, row)

@@ -20,8 +20,8 @@ from api.errors import Forbidden
 from api.ids import to_global_id
 from api.money import MoneyType
 from api.node import Node, register_node
-from db import remix
 from api.pagination import Connection, decode_cursor, page_size
+from db import remix
 from db.queries import characters, feed, policies
 from domain import policy as rules
 
@@ -190,7 +190,7 @@ class Character(Node):
         "drafts, pending, rejected, failed and taken-down videos."
     )
     async def videos(
-        self, info: Info, first: int | None = None, after: str | None = None, include_unpublished: bool = False
+        self, info: Info, first: int | None = None, after: str | None = None, include_unpublished: bool | None = False
     ) -> Connection[Annotated[Video, strawberry.lazy("api.videos.types")]]:
         from api.videos.types import created_cursor, published_cursor, video_connection
 
@@ -202,8 +202,12 @@ class Character(Node):
         keyset = decode_cursor(after, datetime.fromisoformat, UUID)
         async with info.context.pool.acquire() as conn:
             rows = await feed.videos_of_character(
-                conn, viewer_id=info.context.viewer_id, character_id=self.raw_id, everything=include_unpublished,
-                after=keyset, limit=size + 1,  # type: ignore[arg-type]
+                conn,
+                viewer_id=info.context.viewer_id,
+                character_id=self.raw_id,
+                everything=bool(include_unpublished),
+                after=keyset,
+                limit=size + 1,
             )
         return video_connection(info, rows, size, after, created_cursor if include_unpublished else published_cursor)
 

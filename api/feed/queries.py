@@ -34,7 +34,9 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _page(info: Info, rows: list[tuple[videos.Listed, tuple[Any, ...]]], size: int, after: str | None) -> Connection[Video]:
+def _page(
+    info: Info, rows: list[tuple[videos.Listed, tuple[Any, ...]]], size: int, after: str | None
+) -> Connection[Video]:
     prime(info, (row for row, _ in rows))
     edges = [Edge(cursor=encode_cursor(*keys), node=Video.from_row(row.video)) for row, keys in rows[:size]]
     return Connection(
@@ -59,7 +61,10 @@ class FeedQueries:
         followed_after, trending_after = _feed_position(after)
         async with info.context.pool.acquire() as conn:
             rows = await feed.feed(
-                conn, viewer_id=info.context.viewer_id, followed_after=followed_after, trending_after=trending_after,
+                conn,
+                viewer_id=info.context.viewer_id,
+                followed_after=followed_after,
+                trending_after=trending_after,
                 limit=size + 1,
             )
         return _page(info, rows, size, after)
@@ -69,7 +74,5 @@ class FeedQueries:
         size = page_size(first)
         keyset = decode_cursor(after, int, int)
         async with info.context.pool.acquire() as conn:
-            rows = await feed.trending(
-                conn, viewer_id=info.context.viewer_id, after=keyset, limit=size + 1  # type: ignore[arg-type]
-            )
+            rows = await feed.trending(conn, viewer_id=info.context.viewer_id, after=keyset, limit=size + 1)
         return _page(info, list(rows), size, after)

@@ -50,7 +50,7 @@ class Holder(Node):
                 conn,
                 holder_id=self.raw_id,
                 after=keyset,
-                limit=size + 1,  # type: ignore[arg-type]
+                limit=size + 1,
             )
         for row in rows:
             info.context.loaders.character.prime(row.id, row)
@@ -67,7 +67,7 @@ class Holder(Node):
         keyset = decode_cursor(after, datetime.fromisoformat, UUID)
         async with info.context.pool.acquire() as conn:
             rows = await feed.review_queue(
-                conn, viewer_id=viewer_id, holder_id=self.raw_id, after=keyset, limit=size + 1  # type: ignore[arg-type]
+                conn, viewer_id=viewer_id, holder_id=self.raw_id, after=keyset, limit=size + 1
             )
         return video_connection(info, rows, size, after, created_cursor)
 

@@ -48,7 +48,11 @@ class RemixMutations:
             request = remix_request(viewer_id, input)
             async with info.context.pool.acquire() as conn:
                 created = await create_generation(
-                    conn, services.catalog, generation_config(info), request, aspect=input.aspect.value,
+                    conn,
+                    services.catalog,
+                    generation_config(info),
+                    request,
+                    aspect=str(input.aspect),
                     idempotency_key=key,
                 )
         except DomainError as error:

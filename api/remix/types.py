@@ -9,7 +9,6 @@ from api.enums import ContentRatingType, DecisionType
 from api.money import MoneyType
 from workers.generators.base import Aspect
 
-
 AspectType = strawberry.enum(Aspect, name="Aspect")
 
 

@@ -29,7 +29,9 @@ async def _published_video(info: Info, conn: asyncpg.Connection, global_id: str)
     row = await videos.get_video(conn, video_id=raw_id) if raw_id else None
     if row is None or row.status != "PUBLISHED":
         if row is not None and await may_see(info, row):
-            raise DomainError(FieldError(ErrorCode.CONFLICT, "Only published videos take likes and comments.", ("videoId",)))
+            raise DomainError(
+                FieldError(ErrorCode.CONFLICT, "Only published videos take likes and comments.", ("videoId",))
+            )
         raise not_found("video", "videoId")
     return row
 
@@ -71,7 +73,10 @@ class SocialMutations:
                 video = await _published_video(info, conn, video_id)
                 comment = await social.add_comment(conn, video_id=video.id, author_id=viewer_id, body=body.strip())
                 event = await activity.record(
-                    conn, kind=ActivityKind.VIDEO_COMMENTED, actor_id=viewer_id, video_id=video.id,
+                    conn,
+                    kind=ActivityKind.VIDEO_COMMENTED,
+                    actor_id=viewer_id,
+                    video_id=video.id,
                     users=[video.creator_id],
                 )
         except DomainError as error:
@@ -157,4 +162,3 @@ async def _like(info: Info, video_id: str, *, like: bool) -> LikePayload:
     assert fresh is not None
     info.context.loaders.viewer_likes.prime(fresh.id, like)
     return LikePayload(video=Video.from_row(fresh))
-

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
+from uuid import UUID
 
 import asyncpg
 import strawberry
@@ -21,6 +23,7 @@ MAX_CAPTION_LENGTH = 2200
 MAX_NOTE_LENGTH = 2000
 NOT_FOUND = FieldError(ErrorCode.NOT_FOUND, "No such video.", ("videoId",))
 TAKE_DOWN_FROM = {VideoStatus.DRAFT, VideoStatus.PENDING_REVIEW, VideoStatus.PUBLISHED, VideoStatus.REJECTED}
+
 
 class ReviewDecision(StrEnum):
     APPROVE = "APPROVE"
@@ -54,15 +57,17 @@ async def _locked(conn: asyncpg.Connection, global_id: str, field: tuple[str, ..
 
 
 async def _member_character(
-    conn: asyncpg.Connection, viewer_id: object, video: videos.Video, global_id: str
+    conn: asyncpg.Connection, viewer_id: UUID, video: videos.Video, global_id: str
 ) -> characters.Character:
     """One of the video's characters, of a holder the viewer is a member of; FORBIDDEN otherwise."""
     raw_id = decode_id(global_id, "Character")
     if raw_id is None or raw_id not in video.character_ids:
-        raise DomainError(FieldError(ErrorCode.NOT_FOUND, "The video does not feature that character.", ("input", "characterId")))
+        raise DomainError(
+            FieldError(ErrorCode.NOT_FOUND, "The video does not feature that character.", ("input", "characterId"))
+        )
     character = await characters.get_character(conn, character_id=raw_id)
     assert character is not None
-    if not await holders.is_member(conn, holder_id=character.holder_id, user_id=viewer_id):  # type: ignore[arg-type]
+    if not await holders.is_member(conn, holder_id=character.holder_id, user_id=viewer_id):
         raise Forbidden("Only members of the character's holder may do this.")
     return character
 
@@ -109,8 +114,12 @@ class VideoMutations:
                 character = await _member_character(conn, viewer_id, video, input.character_id)
                 approve = input.decision is ReviewDecision.APPROVE
                 if video.status != VideoStatus.PENDING_REVIEW or not await videos.review_license(
-                    conn, video_id=video.id, character_id=character.id, review="APPROVED" if approve else "REJECTED",
-                    note=input.note, reviewer=viewer_id,
+                    conn,
+                    video_id=video.id,
+                    character_id=character.id,
+                    review="APPROVED" if approve else "REJECTED",
+                    note=input.note,
+                    reviewer=viewer_id,
                 ):
                     raise _conflict("This video is not waiting for that character's review.")
                 events = await _after_review(conn, video, approve, input.note)
@@ -136,8 +145,12 @@ class VideoMutations:
                     raise _conflict(f"A {video.status} video cannot be taken down.")
                 await videos.unpublish(conn, video=video, status=VideoStatus.TAKEN_DOWN, reason=reason)
                 event = await activity.record(
-                    conn, kind=ActivityKind.VIDEO_TAKEN_DOWN, actor_id=viewer_id, video_id=video.id,
-                    users=[video.creator_id], members_of_holders_of=list(video.character_ids),
+                    conn,
+                    kind=ActivityKind.VIDEO_TAKEN_DOWN,
+                    actor_id=viewer_id,
+                    video_id=video.id,
+                    users=[video.creator_id],
+                    members_of_holders_of=list(video.character_ids),
                 )
                 fresh = await videos.get_video(conn, video_id=video.id)
         except DomainError as error:
@@ -167,13 +180,16 @@ class VideoMutations:
 
 
 async def _announce_publication(
-    conn: asyncpg.Connection, video: videos.Video, status: str, pending: list[object]
+    conn: asyncpg.Connection, video: videos.Video, status: str, pending: Sequence[UUID]
 ) -> list[activity.Event]:
     if status == VideoStatus.PENDING_REVIEW:
         return [
             await activity.record(
-                conn, kind=ActivityKind.REVIEW_REQUESTED, actor_id=video.creator_id, video_id=video.id,
-                members_of_holders_of=pending,  # type: ignore[arg-type]
+                conn,
+                kind=ActivityKind.REVIEW_REQUESTED,
+                actor_id=video.creator_id,
+                video_id=video.id,
+                members_of_holders_of=pending,
             )
         ]
     return await _published_events(conn, video)
@@ -182,8 +198,12 @@ async def _announce_publication(
 async def _published_events(conn: asyncpg.Connection, video: videos.Video) -> list[activity.Event]:
     events = [
         await activity.record(
-            conn, kind=ActivityKind.VIDEO_PUBLISHED, video_id=video.id, users=[video.creator_id],
-            members_of_holders_of=list(video.character_ids), followers_of=list(video.character_ids),
+            conn,
+            kind=ActivityKind.VIDEO_PUBLISHED,
+            video_id=video.id,
+            users=[video.creator_id],
+            members_of_holders_of=list(video.character_ids),
+            followers_of=list(video.character_ids),
         )
     ]
     if video.remix_of_id is not None:
@@ -191,7 +211,10 @@ async def _published_events(conn: asyncpg.Connection, video: videos.Video) -> li
         if parent is not None and parent.creator_id != video.creator_id:
             events.append(
                 await activity.record(
-                    conn, kind=ActivityKind.VIDEO_REMIXED, actor_id=video.creator_id, video_id=video.id,
+                    conn,
+                    kind=ActivityKind.VIDEO_REMIXED,
+                    actor_id=video.creator_id,
+                    video_id=video.id,
                     users=[parent.creator_id],
                 )
             )
@@ -203,9 +226,14 @@ async def _after_review(
 ) -> list[activity.Event]:
     """Any rejection rejects the video; the last approval publishes it."""
     if not approved:
-        await videos.unpublish(conn, video=video, status=VideoStatus.REJECTED, reason=note or "Rejected by a rights holder.")
+        await videos.unpublish(
+            conn, video=video, status=VideoStatus.REJECTED, reason=note or "Rejected by a rights holder."
+        )
         event = await activity.record(
-            conn, kind=ActivityKind.VIDEO_REJECTED, video_id=video.id, users=[video.creator_id],
+            conn,
+            kind=ActivityKind.VIDEO_REJECTED,
+            video_id=video.id,
+            users=[video.creator_id],
             members_of_holders_of=list(video.character_ids),
         )
         return [event]

@@ -37,4 +37,4 @@ class VideoSubscriptions:
                     yield Video.from_row(fresh)
         finally:
             await pubsub.unsubscribe()
-            await pubsub.aclose()
+            await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated

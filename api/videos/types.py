@@ -17,8 +17,8 @@ from api.enums import ContentRatingType
 from api.ids import to_global_id
 from api.money import MoneyType
 from api.node import Node, register_node
-from api.remix.types import AspectType
 from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
+from api.remix.types import AspectType
 from db.queries import feed, social, videos
 from domain.rating import Rating
 
@@ -50,7 +50,10 @@ VideoStatusType = strawberry.enum(VideoStatus, name="VideoStatus")
 ReviewStateType = strawberry.enum(ReviewState, name="ReviewState")
 
 
-@strawberry.type(name="VideoLicense", description="The license under which one character appears in one video: fixed at generation time.")
+@strawberry.type(
+    name="VideoLicense",
+    description="The license under which one character appears in one video: fixed at generation time.",
+)
 class VideoLicense:
     policy_version: int
     revenue_share_bps: int
@@ -199,8 +202,10 @@ class Video(Node):
         size = page_size(first)
         keyset = decode_cursor(after, datetime.fromisoformat, UUID)
         async with info.context.pool.acquire() as conn:
-            rows = await social.comments_of(conn, video_id=self.row.id, after=keyset, limit=size + 1)  # type: ignore[arg-type]
-        return connection(rows, size, Comment.from_row, lambda r: encode_cursor(r.created_at.isoformat(), r.id), after=after)
+            rows = await social.comments_of(conn, video_id=self.row.id, after=keyset, limit=size + 1)
+        return connection(
+            rows, size, Comment.from_row, lambda r: encode_cursor(r.created_at.isoformat(), r.id), after=after
+        )
 
     @strawberry.field
     async def remixes(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Video]:
@@ -208,7 +213,7 @@ class Video(Node):
         keyset = decode_cursor(after, datetime.fromisoformat, UUID)
         async with info.context.pool.acquire() as conn:
             rows = await feed.remixes_of(
-                conn, viewer_id=info.context.viewer_id, video_id=self.row.id, after=keyset, limit=size + 1  # type: ignore[arg-type]
+                conn, viewer_id=info.context.viewer_id, video_id=self.row.id, after=keyset, limit=size + 1
             )
         return video_connection(info, rows, size, after, published_cursor)
 
@@ -218,7 +223,9 @@ class Video(Node):
 
         return await view_count(info, self.row.id)
 
-    @strawberry.field(description="Creator and members of its characters' holders: revenue credited so far and its split.")
+    @strawberry.field(
+        description="Creator and members of its characters' holders: revenue credited so far and its split."
+    )
     async def revenue(self, info: Info) -> Annotated[VideoRevenue, strawberry.lazy("api.views.types")] | None:
         from api.views.resolvers import video_revenue
 

@@ -87,7 +87,7 @@ class Wallet:
         keyset = decode_cursor(after, datetime.fromisoformat, UUID)
         async with info.context.pool.acquire() as conn:
             account_id = await ledger.wallet_account(conn, user_id=self.user_id)
-            rows = await ledger.account_entries(conn, account_id=account_id, after=keyset, limit=size + 1)  # type: ignore[arg-type]
+            rows = await ledger.account_entries(conn, account_id=account_id, after=keyset, limit=size + 1)
         return connection(
             rows, size, LedgerEntry.from_row, lambda r: encode_cursor(r.created_at.isoformat(), r.id), after=after
         )

@@ -91,7 +91,7 @@ async def get_character(conn: asyncpg.Connection, *, character_id: UUID) -> Char
     return found[0] if found else None
 
 
-LOCK_CHARACTER = "SELECT holder_id FROM characters WHERE id = $1 FOR UPDATE"
+LOCK_CHARACTER = "SELECT holder_id FROM characters WHERE id = $1 FOR NO KEY UPDATE"
 
 
 async def lock_character(conn: asyncpg.Connection, *, character_id: UUID) -> UUID | None:

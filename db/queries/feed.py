@@ -38,7 +38,13 @@ ORDER BY v.created_at DESC, v.id DESC LIMIT $5
 
 
 async def videos_of_user(
-    conn: asyncpg.Connection, *, viewer_id: UUID | None, user_id: UUID, everything: bool, after: Keyset | None, limit: int
+    conn: asyncpg.Connection,
+    *,
+    viewer_id: UUID | None,
+    user_id: UUID,
+    everything: bool,
+    after: Keyset | None,
+    limit: int,
 ) -> list[Listed]:
     """Published videos newest first (keyset published_at); `everything`: all but deleted (keyset created_at)."""
     return await _fetch(conn, ALL_BY if everything else PUBLISHED_BY, viewer_id, user_id, *_split(after), limit)

@@ -128,7 +128,7 @@ INSERT INTO ledger_transactions (kind, video_id, memo, external_id) VALUES ($1, 
 ON CONFLICT ON CONSTRAINT ledger_transactions_external_id_key DO NOTHING RETURNING id
 """
 # Locked in id order before any is changed, so two posts touching the same accounts never deadlock.
-LOCK_ACCOUNTS = "SELECT id FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE"
+LOCK_ACCOUNTS = "SELECT id FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE"
 APPLY_AMOUNTS = """
 UPDATE ledger_accounts a SET balance_micros = a.balance_micros + d.amount
 FROM unnest($1::uuid[], $2::bigint[]) AS d (id, amount) WHERE a.id = d.id

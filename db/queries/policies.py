@@ -9,9 +9,9 @@ from datetime import datetime
 from uuid import UUID
 
 import asyncpg
-from domain.rating import Rating
 
 from domain.policy import Audience, Policy, RestrictAction
+from domain.rating import Rating
 
 
 @dataclass(frozen=True)

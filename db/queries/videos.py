@@ -180,7 +180,8 @@ async def get_video(conn: asyncpg.Connection, *, video_id: UUID) -> Video | None
     return found[0] if found else None
 
 
-LOCK_VIDEO = f"SELECT {VIDEO_COLUMNS} FROM videos v WHERE v.id = $1 FOR UPDATE OF v"
+# NO KEY UPDATE: rows that merely reference the video (activity, trending ranks) can still be written.
+LOCK_VIDEO = f"SELECT {VIDEO_COLUMNS} FROM videos v WHERE v.id = $1 FOR NO KEY UPDATE OF v"
 
 
 async def lock_video(conn: asyncpg.Connection, *, video_id: UUID) -> Video | None:

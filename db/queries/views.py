@@ -24,7 +24,7 @@ async def lock_viewer(conn: asyncpg.Connection, *, viewer: Viewer) -> None:
 
 
 VIDEO_FACTS = """
-SELECT v.id, v.creator_id, v.status, v.published_at, v.unpublished_at, v.duration_seconds,
+SELECT v.id, v.creator_id, v.published_at, v.unpublished_at, v.duration_seconds,
        ($2::uuid IS NOT NULL AND EXISTS (
            SELECT 1 FROM video_licenses l
            JOIN characters c ON c.id = l.character_id
@@ -39,28 +39,33 @@ async def video_facts(
 ) -> dict[UUID, VideoFacts]:
     """The videos found among `video_ids`, with whether `user_id` is a member of one of their holders."""
     rows = await conn.fetch(VIDEO_FACTS, list(video_ids), user_id)
-    return {row["id"]: VideoFacts(**dict(row)) for row in rows}
+    return {row[0]: VideoFacts(*row) for row in rows}
 
 
-STORED_IDS = "SELECT client_event_id FROM view_events WHERE viewer_id = $1 AND client_event_id = ANY($2::text[])"
-
-
-async def stored_ids(conn: asyncpg.Connection, *, viewer_id: UUID, client_event_ids: Sequence[str]) -> set[str]:
-    return {row[0] for row in await conn.fetch(STORED_IDS, viewer_id, list(client_event_ids))}
-
-
-QUALIFIED_ON_DAYS = """
-SELECT day, video_id FROM view_events WHERE viewer_id = $1 AND day = ANY($2::date[]) AND qualified
+# What the viewer has stored already: which of this call's client event ids, and their qualified
+# views on the days concerned (at most the daily cap per day: an index range scan). One statement.
+VIEWER_STATE = """
+SELECT client_event_id, NULL::date AS day, NULL::uuid AS video_id
+FROM view_events WHERE viewer_id = $1 AND client_event_id = ANY($2::text[])
+UNION ALL
+SELECT NULL, day, video_id FROM view_events WHERE viewer_id = $1 AND day = ANY($3::date[]) AND qualified
 """
 
 
-async def viewer_days(conn: asyncpg.Connection, *, viewer_id: UUID, days: Sequence[date]) -> ViewerDays:
-    """The viewer's qualified views stored on `days` (at most the daily cap per day: an index range scan)."""
-    rows = await conn.fetch(QUALIFIED_ON_DAYS, viewer_id, list(days))
+async def viewer_state(
+    conn: asyncpg.Connection, *, viewer_id: UUID, client_event_ids: Sequence[str], days: Sequence[date]
+) -> tuple[set[str], ViewerDays]:
+    """(client event ids among `client_event_ids` stored already, qualified views stored on `days`)."""
+    stored: set[str] = set()
     counts: dict[date, int] = {}
-    for row in rows:
-        counts[row["day"]] = counts.get(row["day"], 0) + 1
-    return ViewerDays(counts, frozenset((row["day"], row["video_id"]) for row in rows))
+    qualified: set[tuple[date, UUID]] = set()
+    for client_event_id, day, video_id in await conn.fetch(VIEWER_STATE, viewer_id, list(client_event_ids), list(days)):
+        if client_event_id is not None:
+            stored.add(client_event_id)
+        else:
+            counts[day] = counts.get(day, 0) + 1
+            qualified.add((day, video_id))
+    return stored, ViewerDays(counts, frozenset(qualified))
 
 
 # The events and, for the qualified ones, one uncredited_views row per video: one statement.
@@ -68,7 +73,7 @@ INSERT_EVENTS = """
 WITH stored AS (
     INSERT INTO view_events (viewer_id, client_event_id, anonymous, video_id, watched_ms, occurred_at, received_at,
                              qualified)
-    SELECT $1, e.client_event_id, $2, e.video_id, e.watched_ms, e.occurred_at, $3, e.qualified
+    SELECT $1, e.client_event_id, $2, e.video_id, e.watched_ms, coalesce(e.occurred_at, $3), $3, e.qualified
     FROM unnest($4::text[], $5::uuid[], $6::int4[], $7::timestamptz[], $8::bool[])
         AS e (client_event_id, video_id, watched_ms, occurred_at, qualified)
     RETURNING video_id, qualified
@@ -92,7 +97,7 @@ async def insert_events(
         [s.event.client_event_id for s in events],
         [s.video_id for s in events],
         [s.event.watched_ms for s in events],
-        [s.occurred_at for s in events],
+        [s.event.occurred_at for s in events],  # NULL (cheaper to send) for "at receipt"
         [s.qualified for s in events],
     )
 

@@ -16,9 +16,16 @@ async def test_seed_is_idempotent_and_fills_the_feed(client: GraphQLClient, app:
     services = app.state.services
     first = await seed(services)
     assert "seeded" in first
-    counts = await db.fetchval("SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM characters) + (SELECT count(*) FROM videos)")
+    counts = await db.fetchval(
+        "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM characters) + (SELECT count(*) FROM videos)"
+    )
     assert await seed(services) == "demo data already loaded"
-    assert await db.fetchval("SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM characters) + (SELECT count(*) FROM videos)") == counts
+    assert (
+        await db.fetchval(
+            "SELECT (SELECT count(*) FROM users) + (SELECT count(*) FROM characters) + (SELECT count(*) FROM videos)"
+        )
+        == counts
+    )
     token = (await client.execute(LOG_IN)).data["logIn"]["token"]
     edges = (await client.execute(FEED, token=token)).data["feed"]["edges"]
     assert len(edges) >= 4

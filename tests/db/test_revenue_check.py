@@ -84,3 +84,15 @@ async def test_verify_command_exits_non_zero_with_a_readable_list(db_pool: async
     status, lines = await verify_command(settings.database_url)
     assert status == 1
     assert lines[-1] == "1 discrepancies found" and "qualified view events" in lines[0]
+
+
+async def test_a_share_without_its_credit_is_found(db_pool: asyncpg.Pool) -> None:
+    _, creator = await credited_video(db_pool)
+    async with db_pool.acquire() as conn:
+        await conn.execute(
+            "INSERT INTO revenue_credits (credit_id, party, account_id, holder_id, character_id, amount_micros, "
+            "views, created_at) SELECT gen_random_uuid(), party, account_id, holder_id, character_id, 0, 1, now() "
+            "FROM revenue_credits WHERE party = 'HOLDER'"
+        )
+        problems = await verify(conn)
+    assert len(problems) == 1 and problems[0].startswith("1 revenue credits belong to no view credit")

@@ -9,7 +9,7 @@ import asyncpg
 import pytest
 
 from db.viewing import record_views
-from domain.views import Plan, ViewConfig, ViewEvent, Viewer
+from domain.views import Plan, ViewConfig, Viewer, ViewEvent
 from settings import Settings
 from tests.views_factories import new_user, new_videos
 

@@ -171,3 +171,40 @@ def test_with_the_defaults_crediting_never_takes_back(
     assert owed.total == owed.gross == more * CONFIG.view_revenue_micros
     amounts = [owed.platform, owed.creator, *(a for _, a in (*owed.holders, *owed.ancestors))]
     assert all(amount >= 0 for amount in amounts)
+
+
+def _parts(result: Split) -> dict[object, int]:
+    parts: dict[object, int] = {"platform": result.platform, "creator": result.creator}
+    for party, amount in (*result.holders, *result.ancestors):
+        parts[party] = parts.get(party, 0) + amount
+    return parts
+
+
+@given(st.lists(st.integers(min_value=1, max_value=500), min_size=1, max_size=12), shares, chains, configs())
+def test_any_batching_credits_exactly_the_split_of_the_total(
+    batches: list[int], licenses: list[LicenseShare], ancestors: list[Ancestor], config: SplitConfig
+) -> None:
+    credited: dict[object, int] = {}
+    previous, total = None, 0
+    for views in batches:
+        total += views
+        current = split_of(total, licenses, ancestors, config)
+        owed = owed_difference(previous, current)
+        assert owed.total == owed.gross == views * config.view_revenue_micros
+        for party, amount in _parts(owed).items():
+            credited[party] = credited.get(party, 0) + amount
+        previous = current
+    expected = _parts(split_of(total, licenses, ancestors, config))
+    assert {p: a for p, a in credited.items() if a} == {p: a for p, a in expected.items() if a}
+
+
+@given(st.lists(st.integers(min_value=1, max_value=500), min_size=1, max_size=12), shares, chains)
+def test_with_the_defaults_no_crediting_run_owes_anyone_a_negative_amount(
+    batches: list[int], licenses: list[LicenseShare], ancestors: list[Ancestor]
+) -> None:
+    previous, total = None, 0
+    for views in batches:
+        total += views
+        current = split_of(total, licenses, ancestors)
+        assert all(amount >= 0 for amount in _parts(owed_difference(previous, current)).values())
+        previous = current

@@ -13,11 +13,11 @@ from domain.errors import ErrorCode
 from domain.views import (
     MAX_AGE,
     Plan,
-    ViewConfig,
     VideoFacts,
+    ViewConfig,
+    Viewer,
     ViewerDays,
     ViewEvent,
-    Viewer,
     days_concerned,
     plan,
     threshold_ms,
@@ -34,7 +34,6 @@ def video(**overrides: object) -> VideoFacts:
     values: dict[str, object] = {
         "id": uuid4(),
         "creator_id": CREATOR,
-        "status": "PUBLISHED",
         "published_at": NOW - timedelta(days=2),
         "unpublished_at": None,
         "duration_seconds": 10,
@@ -99,15 +98,15 @@ def test_creator_and_holder_members_do_not_qualify_anonymous_viewers_do() -> Non
 
 
 def test_unknown_and_invisible_videos_are_refused_others_stored() -> None:
-    draft = video(status="DRAFT", published_at=None)
-    mine = video(status="DRAFT", published_at=None, creator_id=FAN.user_id)
+    draft = video(published_at=None)
+    mine = video(published_at=None, creator_id=FAN.user_id)
     v = video()
     result = run([event(None), event(draft), event(mine), event(v)], draft, mine, v)
     assert [(e.code, e.field) for e in result.errors] == [
         (ErrorCode.NOT_FOUND, ("input", "0", "videoId")),
         (ErrorCode.NOT_FOUND, ("input", "1", "videoId")),
     ]
-    assert [(s.index, s.qualified) for s in result.stored] == [(2, False), (3, True)]
+    assert [(s.position, s.qualified) for s in result.stored] == [(2, False), (3, True)]
 
 
 def test_bad_fields_are_refused_with_their_index_and_field() -> None:
@@ -128,14 +127,14 @@ def test_bad_fields_are_refused_with_their_index_and_field() -> None:
         (ErrorCode.INVALID, ("input", "3", "occurredAt")),
         (ErrorCode.INVALID, ("input", "4", "clientEventId")),
     ]
-    assert [s.index for s in result.stored] == [5]
+    assert [s.position for s in result.stored] == [5]
 
 
 def test_replays_are_duplicates_in_the_call_and_across_calls() -> None:
     v, w = video(), video()
     result = run([event(v, client_id="a"), event(w, client_id="a"), event(w, client_id="b")], v, w, stored={"b"})
     assert result.duplicates == 2
-    assert [(s.index, s.event.client_event_id) for s in result.stored] == [(0, "a")]
+    assert [(s.position, s.event.client_event_id) for s in result.stored] == [(0, "a")]
 
 
 def test_one_qualified_view_per_video_and_utc_day_in_the_order_they_happened() -> None:
@@ -143,7 +142,7 @@ def test_one_qualified_view_per_video_and_utc_day_in_the_order_they_happened() -
     yesterday_evening = datetime(2026, 11, 24, 23, 0, tzinfo=UTC)
     events = [event(v, at=NOW - timedelta(hours=1)), event(v, at=NOW - timedelta(hours=2)), event(v, at=yesterday_evening)]
     result = run(events, v)
-    assert [(s.index, s.qualified) for s in result.stored] == [(0, False), (1, True), (2, True)]
+    assert [(s.position, s.qualified) for s in result.stored] == [(0, False), (1, True), (2, True)]
     already = ViewerDays({date(2026, 11, 25): 1}, frozenset({(date(2026, 11, 25), v.id)}))
     assert run([event(v)], v, days=already).qualified == 0
 

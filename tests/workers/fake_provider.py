@@ -90,9 +90,7 @@ class FakeProvider:
         prompt = body["input"]["prompt"]
         if "[429]" in prompt and self.create_failures.get(prompt, 0) < FAILURES:
             self.create_failures[prompt] = self.create_failures.get(prompt, 0) + 1
-            return JSONResponse(
-                {"detail": "Request was throttled"}, status_code=429, headers={"Retry-After": "0"}
-            )
+            return JSONResponse({"detail": "Request was throttled"}, status_code=429, headers={"Retry-After": "0"})
         prediction = FakePrediction(id=uuid.uuid4().hex, prompt=prompt)
         prediction.failures_left = FAILURES if "[500]" in prompt else 0
         self.predictions[prediction.id] = prediction

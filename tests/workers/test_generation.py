@@ -17,8 +17,8 @@ from redis.asyncio import Redis
 from api.ids import from_global_id
 from db.ledger_cli import grant, verify
 from settings import Settings
-from tests.workers.fake_provider import FakeProvider, render_sample_mp4, serving
 from tests.helpers import Account, GraphQLClient, create_character, create_holder, create_user, policy
+from tests.workers.fake_provider import FakeProvider, render_sample_mp4, serving
 from workers.generate import reconcile
 from workers.media import probe
 from workers.settings import worker_settings
@@ -94,7 +94,9 @@ async def test_the_whole_flow_ends_with_a_real_mp4(
 ) -> None:
     ava = await create_user(client, handle="ava")
     holder = await create_holder(client, ava)
-    await create_character(client, ava, holder, "Captain Nova", ["Nova"], generationFee="0.25", attribution="© Northwind")
+    await create_character(
+        client, ava, holder, "Captain Nova", ["Nova"], generationFee="0.25", attribution="© Northwind"
+    )
     fan = await create_user(client, handle="fan")
     await fund(db_pool, fan, 1_000_000)
 
@@ -132,7 +134,9 @@ async def test_the_whole_flow_ends_with_a_real_mp4(
     assert await db_pool.fetchval("SELECT balance_micros FROM ledger_accounts WHERE kind = 'ESCROW'") == 0
 
 
-async def test_policy_denied_charges_nothing_and_counts_the_denial(client: GraphQLClient, db_pool: asyncpg.Pool) -> None:
+async def test_policy_denied_charges_nothing_and_counts_the_denial(
+    client: GraphQLClient, db_pool: asyncpg.Pool
+) -> None:
     ava = await create_user(client, handle="ava")
     holder = await create_holder(client, ava)
     await create_character(client, ava, holder, "Shadow Queen", audience="OPTED_OUT")
@@ -146,7 +150,9 @@ async def test_policy_denied_charges_nothing_and_counts_the_denial(client: Graph
     assert await db_pool.fetchval("SELECT sum(count) FROM denied_attempts WHERE code = 'OPTED_OUT'") == 1
 
 
-async def test_insufficient_funds_writes_nothing(client: GraphQLClient, db_pool: asyncpg.Pool, settings: Settings) -> None:
+async def test_insufficient_funds_writes_nothing(
+    client: GraphQLClient, db_pool: asyncpg.Pool, settings: Settings
+) -> None:
     fan = await create_user(client, handle="fan")
     await use_free_generations(client, db_pool, fan, settings)
     payload = await remix(client, fan, "a calm lake at dusk", durationSeconds=5)
@@ -220,7 +226,9 @@ async def test_abandoned_job_is_completed_by_the_reconciler_and_charged_once(
     video_id = (await remix(client, fan, "a windmill", durationSeconds=1))["video"]["id"]
     # a worker took the job and died mid-run: the job is gone, the video sits GENERATING
     await redis.flushdb()
-    await db_pool.execute("UPDATE videos SET status = 'GENERATING', attempts = 1, updated_at = now() - interval '1 hour'")
+    await db_pool.execute(
+        "UPDATE videos SET status = 'GENERATING', attempts = 1, updated_at = now() - interval '1 hour'"
+    )
     ctx = {"settings": app.state.services.settings, "pool": db_pool, "redis": app.state.services.redis}
     assert await reconcile(ctx) == 1
     await run_worker(generator="noop")
@@ -256,7 +264,9 @@ async def test_policy_tightened_before_the_job_runs_fails_and_refunds(
     assert await wallet(db_pool, fan) == 500_000
     publish = """mutation($input: PublishPolicyInput!) { publishPolicy(input: $input) { userErrors { code } } }"""
     tightened = {"characterId": nova, "policy": policy(audience="OPTED_OUT")}
-    assert (await client.execute(publish, {"input": tightened}, token=ava.token)).data["publishPolicy"]["userErrors"] == []
+    assert (await client.execute(publish, {"input": tightened}, token=ava.token)).data["publishPolicy"][
+        "userErrors"
+    ] == []
     await run_worker(generator="noop")
     node = (await client.execute(VIDEO, {"id": video_id}, token=fan.token)).data["node"]
     assert node["status"] == "FAILED" and "not open to remixes" in node["statusReason"]
@@ -358,8 +368,13 @@ async def test_wallet_shows_balance_free_generations_and_entries(client: GraphQL
     assert data["balance"] == {"micros": "750000", "formatted": "$0.75"}
     assert data["freeGenerationsLeft"] == 2
     entries = [edge["node"] for edge in data["entries"]["edges"]]
-    assert [(e["kind"], e["amount"]["micros"]) for e in entries] == [("GENERATION_CHARGE", "-250000"), ("FUNDING", "1000000")]
+    assert [(e["kind"], e["amount"]["micros"]) for e in entries] == [
+        ("GENERATION_CHARGE", "-250000"),
+        ("FUNDING", "1000000"),
+    ]
     assert entries[0]["video"] == {"id": video_id}
     node = "query($id: ID!) { node(id: $id) { ... on LedgerEntry { kind } } }"
-    assert (await client.execute(node, {"id": entries[0]["id"]}, token=fan.token)).data["node"] == {"kind": "GENERATION_CHARGE"}
+    assert (await client.execute(node, {"id": entries[0]["id"]}, token=fan.token)).data["node"] == {
+        "kind": "GENERATION_CHARGE"
+    }
     assert (await client.execute(node, {"id": entries[0]["id"]}, token=ava.token)).data["node"] is None

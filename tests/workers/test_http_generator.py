@@ -76,9 +76,7 @@ async def test_success_downloads_a_playable_video(provider: tuple[FakeProvider, 
     assert {auth for _, _, auth in calls} == {f"Bearer {TOKEN}"}
 
 
-async def test_token_is_not_sent_to_another_origin(
-    provider: tuple[FakeProvider, str], tmp_path: Path
-) -> None:
+async def test_token_is_not_sent_to_another_origin(provider: tuple[FakeProvider, str], tmp_path: Path) -> None:
     fake, _ = provider
     await make_generator(provider).render(make_request("a fox [cdn]"), tmp_path)
     assert fake.requests[-1][1].startswith("/files/")
@@ -98,9 +96,7 @@ async def test_5xx_is_retried(provider: tuple[FakeProvider, str], tmp_path: Path
     start = len(fake.requests)
     result = await make_generator(provider).render(make_request("a fox [500]"), tmp_path)
     assert result.video_path.stat().st_size > 0
-    assert (
-        len([call for call in requests_for(fake, start) if call[0] == "GET"]) == 2 + 2 + 1
-    )  # 500s, polls, file
+    assert len([call for call in requests_for(fake, start) if call[0] == "GET"]) == 2 + 2 + 1  # 500s, polls, file
 
 
 async def test_retries_run_out(provider: tuple[FakeProvider, str], tmp_path: Path) -> None:
@@ -108,9 +104,7 @@ async def test_retries_run_out(provider: tuple[FakeProvider, str], tmp_path: Pat
         await make_generator(provider, max_retries=1).render(make_request("a fox [429] once"), tmp_path)
 
 
-async def test_refusal_is_final_with_the_providers_reason(
-    provider: tuple[FakeProvider, str], tmp_path: Path
-) -> None:
+async def test_refusal_is_final_with_the_providers_reason(provider: tuple[FakeProvider, str], tmp_path: Path) -> None:
     with pytest.raises(GenerationRefused) as refused:
         await make_generator(provider).render(make_request("a fox [refuse]"), tmp_path)
     assert refused.value.reason == "The prompt was refused under our content policy."
@@ -121,9 +115,7 @@ async def test_other_failures_are_transient(provider: tuple[FakeProvider, str], 
         await make_generator(provider).render(make_request("a fox [fail]"), tmp_path)
 
 
-async def test_never_finishing_times_out_and_cancels(
-    provider: tuple[FakeProvider, str], tmp_path: Path
-) -> None:
+async def test_never_finishing_times_out_and_cancels(provider: tuple[FakeProvider, str], tmp_path: Path) -> None:
     fake, _ = provider
     with pytest.raises(TransientGeneratorError, match=r"not done after 0\.3 s"):
         await make_generator(provider, timeout_seconds=0.3).render(make_request("a fox [slow]"), tmp_path)

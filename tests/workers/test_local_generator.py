@@ -48,9 +48,7 @@ def generator() -> LocalGenerator:
 
 
 @pytest.mark.parametrize("aspect", list(Aspect))
-async def test_renders_a_faststart_h264_mp4(
-    generator: LocalGenerator, aspect: Aspect, tmp_path: Path
-) -> None:
+async def test_renders_a_faststart_h264_mp4(generator: LocalGenerator, aspect: Aspect, tmp_path: Path) -> None:
     result = await generator.render(make_request(aspect), tmp_path)
     info = await probe(result.video_path)
     assert (info.codec, info.pix_fmt) == ("h264", "yuv420p")
@@ -78,9 +76,7 @@ async def test_awkward_text_is_drawn_literally(generator: LocalGenerator, tmp_pa
 
 def test_layout_keeps_every_attribution_and_truncates_the_prompt() -> None:
     request = make_request(Aspect.LANDSCAPE, prompt="word " * 500)
-    attributions = tuple(
-        f"Character {n} © Holder {n}, used under license, all rights reserved" for n in range(8)
-    )
+    attributions = tuple(f"Character {n} © Holder {n}, used under license, all rights reserved" for n in range(8))
     request = RenderRequest(**{**request.__dict__, "attributions": attributions})
     prompt, names, bottom = layout(request, *SIZES[Aspect.LANDSCAPE])
     assert prompt.lines[-1].endswith("…")

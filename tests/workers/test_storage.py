@@ -21,9 +21,7 @@ KEY = "videos/0b4a6f3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b/video.mp4"
 DATA = bytes(range(256)) * 40  # 10,240 bytes
 PUBLIC_READ = {
     "Version": "2012-10-17",
-    "Statement": [
-        {"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::media/*"}
-    ],
+    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::media/*"}],
 }
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
@@ -129,9 +127,7 @@ def moto_endpoint() -> Iterator[str]:
     endpoint = f"http://127.0.0.1:{port}"
     admin = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1", **CREDENTIALS)
     admin.create_bucket(Bucket="media")
-    admin.put_bucket_policy(
-        Bucket="media", Policy=json.dumps(PUBLIC_READ)
-    )  # as production needs for its URLs
+    admin.put_bucket_policy(Bucket="media", Policy=json.dumps(PUBLIC_READ))  # as production needs for its URLs
     try:
         yield endpoint
     finally:

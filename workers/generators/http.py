@@ -109,9 +109,7 @@ class HttpGenerator:
             prediction = await self._wait(client, prediction)
             if prediction.output is None:
                 raise TransientGeneratorError(f"prediction {prediction.id} succeeded without an output")
-            await self._retrying(
-                f"download of {prediction.id}", lambda: self._download(client, prediction, raw)
-            )
+            await self._retrying(f"download of {prediction.id}", lambda: self._download(client, prediction, raw))
         try:
             await write_metadata(raw, video, request.metadata)
             await make_thumbnail(video, thumbnail)
@@ -170,11 +168,7 @@ class HttpGenerator:
     async def _download(self, client: httpx.AsyncClient, prediction: Prediction, target: Path) -> None:
         url = client.base_url.join(prediction.output or "")
         # The token goes to the provider's own API only, never to the CDN serving the output.
-        headers = (
-            self._auth()
-            if (url.scheme, url.netloc) == (client.base_url.scheme, client.base_url.netloc)
-            else {}
-        )
+        headers = self._auth() if (url.scheme, url.netloc) == (client.base_url.scheme, client.base_url.netloc) else {}
         try:
             async with client.stream("GET", url, headers=headers) as response:
                 _check(response, f"download of {prediction.id}")

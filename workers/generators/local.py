@@ -69,9 +69,7 @@ def _fontconfig_font() -> Path | None:
     except (OSError, subprocess.TimeoutExpired):
         return None
     path = Path(result.stdout.strip())
-    return (
-        path if result.returncode == 0 and path.suffix.lower() in FONT_SUFFIXES and path.is_file() else None
-    )
+    return path if result.returncode == 0 and path.suffix.lower() in FONT_SUFFIXES and path.is_file() else None
 
 
 @dataclass(frozen=True)

@@ -101,7 +101,9 @@ async def test_cursors_stay_stable_while_new_videos_arrive(client: GraphQLClient
     assert len(seen) == len(set(seen))
 
 
-async def test_unpublished_videos_are_seen_only_by_creator_and_holder_members(client: GraphQLClient, db: asyncpg.Pool) -> None:
+async def test_unpublished_videos_are_seen_only_by_creator_and_holder_members(
+    client: GraphQLClient, db: asyncpg.Pool
+) -> None:
     ava = await create_user(client, handle="ava")
     holder = await create_holder(client, ava)
     nova = await create_character(client, ava, holder, "Nova")
@@ -141,7 +143,9 @@ async def feed_statements(client: GraphQLClient, account: Account, first: int) -
 
 
 @pytest.mark.timeout(300)
-async def test_feed_page_costs_the_same_few_statements_whatever_its_size(client: GraphQLClient, db: asyncpg.Pool) -> None:
+async def test_feed_page_costs_the_same_few_statements_whatever_its_size(
+    client: GraphQLClient, db: asyncpg.Pool
+) -> None:
     fan = await create_user(client, handle="fan")
     ava = await create_user(client, handle="ava")
     holder = await create_holder(client, ava)

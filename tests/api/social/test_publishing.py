@@ -44,9 +44,9 @@ async def test_publish_without_review(client: GraphQLClient, db: asyncpg.Pool) -
     assert [e["code"] for e in again["userErrors"]] == ["CONFLICT"]
     stranger = await create_user(client, handle="stranger")
     assert (await client.execute(PUBLISH_VIDEO, {"id": video}, token=stranger.token)).error_codes() == ["FORBIDDEN"]
-    assert (await client.execute(PUBLISH_VIDEO, {"id": "garbage"}, token=fan.token)).data["publishVideo"]["userErrors"][0][
-        "code"
-    ] == "NOT_FOUND"
+    assert (await client.execute(PUBLISH_VIDEO, {"id": "garbage"}, token=fan.token)).data["publishVideo"]["userErrors"][
+        0
+    ]["code"] == "NOT_FOUND"
 
 
 async def test_review_flow_all_approvals_publish(client: GraphQLClient, db: asyncpg.Pool) -> None:

@@ -8,14 +8,17 @@ import asyncpg
 
 from tests.helpers import GraphQLClient, create_character, create_holder, create_user, create_video
 
-FOLLOW = "mutation($id: ID!) { followUser(userId: $id) { node { ... on User { followerCount viewerFollows } } userErrors { field code } } }"
-UNFOLLOW = "mutation($id: ID!) { unfollowUser(userId: $id) { node { ... on User { followerCount } } userErrors { code } } }"
-FOLLOW_CHARACTER = """
-mutation($id: ID!) { followCharacter(characterId: $id) { node { ... on Character { followerCount viewerFollows } } userErrors { code } } }
-"""
+FOLLOW = """mutation($id: ID!) {
+  followUser(userId: $id) { node { ... on User { followerCount viewerFollows } } userErrors { field code } } }"""
+UNFOLLOW = """mutation($id: ID!) {
+  unfollowUser(userId: $id) { node { ... on User { followerCount } } userErrors { code } } }"""
+FOLLOW_CHARACTER = """mutation($id: ID!) {
+  followCharacter(characterId: $id) {
+    node { ... on Character { followerCount viewerFollows } } userErrors { code } } }"""
 LIKE = "mutation($id: ID!) { likeVideo(videoId: $id) { video { likeCount viewerHasLiked } userErrors { code } } }"
 UNLIKE = "mutation($id: ID!) { unlikeVideo(videoId: $id) { video { likeCount viewerHasLiked } userErrors { code } } }"
-COMMENT = "mutation($id: ID!, $body: String!) { addComment(videoId: $id, body: $body) { comment { id body author { handle } } userErrors { field code } } }"
+COMMENT = """mutation($id: ID!, $body: String!) {
+  addComment(videoId: $id, body: $body) { comment { id body author { handle } } userErrors { field code } } }"""
 DELETE_COMMENT = "mutation($id: ID!) { deleteComment(commentId: $id) { comment { id } userErrors { code } } }"
 VIDEO = """
 query($id: ID!) { node(id: $id) { ... on Video {
@@ -57,7 +60,8 @@ async def test_counts_stay_exact_under_concurrency(client: GraphQLClient, db: as
     toggles += [client.execute(FOLLOW_CHARACTER, {"id": nova}, token=f.token) for f in fans for _ in range(2)]
     await asyncio.gather(*toggles)
     counts = await db.fetchrow(
-        "SELECT (SELECT like_count FROM videos) AS likes, (SELECT follower_count FROM users WHERE handle = 'creator') AS f,"
+        "SELECT (SELECT like_count FROM videos) AS likes,"
+        " (SELECT follower_count FROM users WHERE handle = 'creator') AS f,"
         " (SELECT follower_count FROM characters) AS cf"
     )
     assert dict(counts) == {"likes": 8, "f": 8, "cf": 8}
@@ -69,9 +73,9 @@ async def test_like_and_comment_only_published_videos(client: GraphQLClient, db:
     creator = await create_user(client, handle="creator")
     fan = await create_user(client, handle="fan")
     draft = await create_video(client, db, creator, publish=False)
-    assert [e["code"] for e in (await client.execute(LIKE, {"id": draft}, token=fan.token)).data["likeVideo"]["userErrors"]] == [
-        "NOT_FOUND"
-    ]
+    assert [
+        e["code"] for e in (await client.execute(LIKE, {"id": draft}, token=fan.token)).data["likeVideo"]["userErrors"]
+    ] == ["NOT_FOUND"]
     own = (await client.execute(LIKE, {"id": draft}, token=creator.token)).data["likeVideo"]
     assert [e["code"] for e in own["userErrors"]] == ["CONFLICT"]  # visible to its creator, but not published
     ava = await create_user(client, handle="ava")
@@ -95,14 +99,20 @@ async def test_comments_add_delete_and_permissions(client: GraphQLClient, db: as
     for body in ("", " " * 3, "x" * 2001):
         bad = (await client.execute(COMMENT, {"id": video, "body": body}, token=fan.token)).data["addComment"]
         assert [(e["code"], e["field"]) for e in bad["userErrors"]] == [("INVALID", ["body"])]
-    first = (await client.execute(COMMENT, {"id": video, "body": "first!"}, token=fan.token)).data["addComment"]["comment"]
-    second = (await client.execute(COMMENT, {"id": video, "body": "second"}, token=fan.token)).data["addComment"]["comment"]
+    first = (await client.execute(COMMENT, {"id": video, "body": "first!"}, token=fan.token)).data["addComment"][
+        "comment"
+    ]
+    second = (await client.execute(COMMENT, {"id": video, "body": "second"}, token=fan.token)).data["addComment"][
+        "comment"
+    ]
     assert first["author"] == {"handle": "fan"}
     node = (await client.execute(VIDEO, {"id": video}, token=other.token)).data["node"]
     assert node["commentCount"] == 2 and [e["node"]["body"] for e in node["comments"]["edges"]] == ["first!", "second"]
     assert (await client.execute(DELETE_COMMENT, {"id": first["id"]}, token=other.token)).error_codes() == ["FORBIDDEN"]
     assert (await client.execute(DELETE_COMMENT, {"id": first["id"]}, token=fan.token)).data["deleteComment"]["comment"]
-    assert (await client.execute(DELETE_COMMENT, {"id": second["id"]}, token=creator.token)).data["deleteComment"]["comment"]
+    assert (await client.execute(DELETE_COMMENT, {"id": second["id"]}, token=creator.token)).data["deleteComment"][
+        "comment"
+    ]
     assert await db.fetchval("SELECT comment_count FROM videos") == 0
 
 

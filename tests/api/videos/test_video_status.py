@@ -20,14 +20,16 @@ from tests.helpers import GraphQLClient, create_user
 from workers.settings import worker_settings
 
 SUBSCRIBE = "subscription($id: ID!) { videoStatus(videoId: $id) { id status } }"
-CREATE = 'mutation { createRemix(input: {prompt: "a red kite", characterIds: [], durationSeconds: 1}) { video { id } } }'
+CREATE = (
+    'mutation { createRemix(input: {prompt: "a red kite", characterIds: [], durationSeconds: 1}) { video { id } } }'
+)
 
 
 @pytest.fixture
 async def live_server(settings: Settings, clean_state: None) -> AsyncIterator[str]:
     server = uvicorn.Server(uvicorn.Config(create_app(settings), port=free_port(), log_level="warning"))
     task = asyncio.create_task(server.serve())
-    while not server.started:
+    while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag, not an event)
         await asyncio.sleep(0.02)
     yield f"ws://127.0.0.1:{server.config.port}/graphql"
     server.should_exit = True
@@ -47,10 +49,14 @@ async def test_a_workers_status_changes_reach_the_subscriber(
     async with websockets.connect(live_server, subprotocols=["graphql-transport-ws"]) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {fan.token}"}}))
         assert (await receive(ws))["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE, "variables": {"id": video_id}}}))
+        await ws.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE, "variables": {"id": video_id}}})
+        )
         first = await receive(ws)
         assert first["payload"]["data"]["videoStatus"] == {"id": video_id, "status": "QUEUED"}
-        worker = Worker(**worker_settings(settings.model_copy(update={"generator": "noop"})), burst=True, handle_signals=False)
+        worker = Worker(
+            **worker_settings(settings.model_copy(update={"generator": "noop"})), burst=True, handle_signals=False
+        )
         try:
             await worker.main()
         finally:
@@ -66,7 +72,9 @@ async def test_only_the_creator_may_subscribe(live_server: str, client: GraphQLC
     async with websockets.connect(live_server, subprotocols=["graphql-transport-ws"]) as ws:
         await ws.send(json.dumps({"type": "connection_init", "payload": {"authorization": f"Bearer {other.token}"}}))
         assert (await receive(ws))["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE, "variables": {"id": video_id}}}))
+        await ws.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": SUBSCRIBE, "variables": {"id": video_id}}})
+        )
         message = await receive(ws)
         assert message["type"] == "error" or message["payload"].get("errors")
         errors = message["payload"] if message["type"] == "error" else message["payload"]["errors"]
