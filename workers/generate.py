@@ -188,7 +188,7 @@ async def _render_request(job: Job, video: videos.Video) -> RenderRequest:
 
 async def _store(job: Job, video: videos.Video, result: RenderResult) -> videos.Media:
     """Upload video, thumbnail and the provenance manifest (which includes the media's measured hash)."""
-    info = await probe(result.video_path)
+    info = result.info or await probe(result.video_path)
     prefix = f"videos/{video.id}"
     stored = await job.storage.put_file(f"{prefix}/video.mp4", result.video_path, "video/mp4")
     thumbnail = await job.storage.put_file(f"{prefix}/thumbnail.jpg", result.thumbnail_path, "image/jpeg")

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Protocol
 from uuid import UUID
 
+from workers.media import MediaInfo
+
 
 class Aspect(StrEnum):
     """Same member names as the GraphQL ``Aspect`` enum."""
@@ -57,6 +59,8 @@ class RenderResult:
     video_path: Path
     thumbnail_path: Path
     model: str
+    # Set when the generator already measured these exact bytes, so the job need not probe them again.
+    info: MediaInfo | None = None
 
 
 class GeneratorError(Exception):

@@ -10,7 +10,7 @@ import asyncio
 from pathlib import Path
 
 from workers.generators.base import SIZES, Aspect, RenderRequest, RenderResult
-from workers.media import make_thumbnail, run_ffmpeg
+from workers.media import MediaInfo, make_thumbnail, probe, run_ffmpeg
 
 MODEL = "fanreel-noop"
 
@@ -19,16 +19,16 @@ class NoopGenerator:
     name = "noop"
 
     def __init__(self) -> None:
-        self._files: dict[Aspect, tuple[bytes, bytes]] = {}
+        self._files: dict[Aspect, tuple[bytes, bytes, MediaInfo]] = {}
         self._lock = asyncio.Lock()
 
     async def render(self, request: RenderRequest, workdir: Path) -> RenderResult:
-        video, thumbnail = await self._files_for(request.aspect, workdir)
+        video, thumbnail, info = await self._files_for(request.aspect, workdir)
         video_path, thumbnail_path = workdir / "video.mp4", workdir / "thumbnail.jpg"
-        await asyncio.to_thread(_write, {video_path: video, thumbnail_path: thumbnail})
-        return RenderResult(video_path=video_path, thumbnail_path=thumbnail_path, model=MODEL)
+        _write({video_path: video, thumbnail_path: thumbnail})  # a few KiB: not worth a thread hop
+        return RenderResult(video_path=video_path, thumbnail_path=thumbnail_path, model=MODEL, info=info)
 
-    async def _files_for(self, aspect: Aspect, workdir: Path) -> tuple[bytes, bytes]:
+    async def _files_for(self, aspect: Aspect, workdir: Path) -> tuple[bytes, bytes, MediaInfo]:
         if aspect not in self._files:
             async with self._lock:
                 if aspect not in self._files:
@@ -36,13 +36,14 @@ class NoopGenerator:
         return self._files[aspect]
 
 
-async def _encode(aspect: Aspect, workdir: Path) -> tuple[bytes, bytes]:
+async def _encode(aspect: Aspect, workdir: Path) -> tuple[bytes, bytes, MediaInfo]:
     width, height = SIZES[aspect]
     video, thumbnail = workdir / "noop.mp4", workdir / "noop.jpg"
     source = f"color=c=black:s={width}x{height}:r=1:d=1"
     await run_ffmpeg(["-f", "lavfi", "-i", source, "-c:v", "libx264", "-pix_fmt", "yuv420p", "-y", video])
     await make_thumbnail(video, thumbnail, at_seconds=0.0)
-    return await asyncio.to_thread(lambda: (video.read_bytes(), thumbnail.read_bytes()))
+    info = await probe(video)  # measured once from the bytes every later render copies
+    return video.read_bytes(), thumbnail.read_bytes(), info
 
 
 def _write(files: dict[Path, bytes]) -> None:
