@@ -49,9 +49,7 @@ class CreditRun:
     gross_micros: int = 0
 
     def __add__(self, other: CreditRun) -> CreditRun:
-        return CreditRun(
-            self.videos + other.videos, self.views + other.views, self.gross_micros + other.gross_micros
-        )
+        return CreditRun(self.videos + other.videos, self.views + other.views, self.gross_micros + other.gross_micros)
 
 
 async def credit(pool: asyncpg.Pool, config: SplitConfig, *, batch_size: int = BATCH_SIZE) -> CreditRun:
@@ -119,15 +117,27 @@ def _credit(facts: RevenueFacts, before: int, after: int, config: SplitConfig, a
     parties = [
         PartyCredit("PLATFORM", accounts.platform, due.platform),
         *(
-            PartyCredit("HOLDER", accounts.holders[lic.holder_id], amount, holder_id=lic.holder_id, character_id=lic.character_id)
+            PartyCredit(
+                "HOLDER",
+                accounts.holders[lic.holder_id],
+                amount,
+                holder_id=lic.holder_id,
+                character_id=lic.character_id,
+            )
             for lic, amount in due.holders
         ),
         *(
-            PartyCredit("ANCESTOR", accounts.wallets[a.creator_id], amount, user_id=a.creator_id, item_video_id=a.video_id)
+            PartyCredit(
+                "ANCESTOR", accounts.wallets[a.creator_id], amount, user_id=a.creator_id, item_video_id=a.video_id
+            )
             for a, amount in due.ancestors
         ),
         PartyCredit(
-            "CREATOR", accounts.wallets[facts.creator_id], due.creator, user_id=facts.creator_id, item_video_id=facts.video_id
+            "CREATOR",
+            accounts.wallets[facts.creator_id],
+            due.creator,
+            user_id=facts.creator_id,
+            item_video_id=facts.video_id,
         ),
     ]
     return VideoCredit(uuid4(), facts.video_id, before, after, tuple(parties))

@@ -125,7 +125,9 @@ async def take_down(conn: asyncpg.Connection, video_id: UUID, at: datetime) -> N
 
 
 async def holder_balance(conn: asyncpg.Connection, holder_id: UUID) -> int:
-    micros: int | None = await conn.fetchval("SELECT balance_micros FROM ledger_accounts WHERE holder_id = $1", holder_id)
+    micros: int | None = await conn.fetchval(
+        "SELECT balance_micros FROM ledger_accounts WHERE holder_id = $1", holder_id
+    )
     return micros or 0
 
 

@@ -102,7 +102,9 @@ class EarningsReport:
     to: datetime
     total: MoneyType
     qualified_views: int
-    by_day: list[EarningsBucket] = strawberry.field(description="Per UTC day, oldest first; days without earnings omitted.")
+    by_day: list[EarningsBucket] = strawberry.field(
+        description="Per UTC day, oldest first; days without earnings omitted."
+    )
     by_item: list[EarningsBucket] = strawberry.field(
         description="Per character (holders) or per video (creators), largest first."
     )

@@ -28,8 +28,8 @@ CREATE UNIQUE INDEX view_events_qualified_once_a_day ON view_events (viewer_id, 
 -- same transaction as the events (append-only, so concurrent calls never wait on each other).
 -- Crediting deletes the rows it credits in the transaction that credits them, so at any
 -- snapshot a video's qualified views = video_revenue.credited_views + the sum of its rows here.
+-- Rows are only ever found by video, so no key of their own (one index less per qualified view).
 CREATE TABLE uncredited_views (
-    id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     video_id     uuid NOT NULL,
     views        integer NOT NULL,
     received_at  timestamptz NOT NULL DEFAULT now(),

@@ -75,13 +75,6 @@ async def revenue_facts(conn: asyncpg.Connection, *, video_ids: Sequence[UUID], 
     }
 
 
-CREDITED_VIEWS = "SELECT video_id, credited_views FROM video_revenue WHERE video_id = ANY($1::uuid[])"
-
-
-async def credited_views(conn: asyncpg.Connection, *, video_ids: Sequence[UUID]) -> dict[UUID, int]:
-    return {row["video_id"]: row["credited_views"] for row in await conn.fetch(CREDITED_VIEWS, list(video_ids))}
-
-
 # ---------------------------------------------------------------- claiming views to credit
 
 PENDING_VIDEOS = "SELECT DISTINCT video_id FROM uncredited_views ORDER BY video_id"
@@ -188,7 +181,8 @@ class VideoCredit:
 
 INSERT_TRANSACTIONS = """
 INSERT INTO ledger_transactions (id, kind, video_id, memo)
-SELECT t.id, 'VIEW_REVENUE', t.video_id, t.memo FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t (id, video_id, memo)
+SELECT t.id, 'VIEW_REVENUE', t.video_id, t.memo
+FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS t (id, video_id, memo)
 """
 INSERT_ENTRIES = """
 INSERT INTO ledger_entries (transaction_id, account_id, amount_micros)
@@ -223,7 +217,9 @@ async def write_credits(conn: asyncpg.Connection, *, source_account: UUID, credi
     """
     posted = [c for c in credits if c.gross > 0]
     entries = [(c.id, _entries(c, source_account)) for c in posted]
-    await conn.execute(INSERT_TRANSACTIONS, [c.id for c in posted], [c.video_id for c in posted], [c.memo for c in posted])
+    await conn.execute(
+        INSERT_TRANSACTIONS, [c.id for c in posted], [c.video_id for c in posted], [c.memo for c in posted]
+    )
     totals: dict[UUID, int] = {}
     for _, postings in entries:
         for posting in postings:

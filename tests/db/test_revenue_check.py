@@ -63,7 +63,7 @@ async def test_lost_waiting_views_are_found(db_pool: asyncpg.Pool) -> None:
 
 
 async def test_a_forged_credit_row_is_found(db_pool: asyncpg.Pool) -> None:
-    video, creator = await credited_video(db_pool)
+    video, _ = await credited_video(db_pool)
     async with db_pool.acquire() as conn:
         await conn.execute(
             "INSERT INTO revenue_credits (credit_id, party, account_id, user_id, item_video_id, amount_micros, views, "
@@ -87,7 +87,7 @@ async def test_verify_command_exits_non_zero_with_a_readable_list(db_pool: async
 
 
 async def test_a_share_without_its_credit_is_found(db_pool: asyncpg.Pool) -> None:
-    _, creator = await credited_video(db_pool)
+    await credited_video(db_pool)
     async with db_pool.acquire() as conn:
         await conn.execute(
             "INSERT INTO revenue_credits (credit_id, party, account_id, holder_id, character_id, amount_micros, "

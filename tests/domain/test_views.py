@@ -42,7 +42,9 @@ def video(**overrides: object) -> VideoFacts:
     return VideoFacts(**(values | overrides))  # type: ignore[arg-type]
 
 
-def event(facts: VideoFacts | None, watched_ms: int = 5000, client_id: str | None = None, at: datetime | None = None) -> ViewEvent:
+def event(
+    facts: VideoFacts | None, watched_ms: int = 5000, client_id: str | None = None, at: datetime | None = None
+) -> ViewEvent:
     return ViewEvent(facts.id if facts else None, watched_ms, uuid4().hex if client_id is None else client_id, at)
 
 
@@ -140,7 +142,11 @@ def test_replays_are_duplicates_in_the_call_and_across_calls() -> None:
 def test_one_qualified_view_per_video_and_utc_day_in_the_order_they_happened() -> None:
     v = video()
     yesterday_evening = datetime(2026, 11, 24, 23, 0, tzinfo=UTC)
-    events = [event(v, at=NOW - timedelta(hours=1)), event(v, at=NOW - timedelta(hours=2)), event(v, at=yesterday_evening)]
+    events = [
+        event(v, at=NOW - timedelta(hours=1)),
+        event(v, at=NOW - timedelta(hours=2)),
+        event(v, at=yesterday_evening),
+    ]
     result = run(events, v)
     assert [(s.position, s.qualified) for s in result.stored] == [(0, False), (1, True), (2, True)]
     already = ViewerDays({date(2026, 11, 25): 1}, frozenset({(date(2026, 11, 25), v.id)}))
@@ -189,4 +195,3 @@ def test_never_more_than_one_per_video_and_day_nor_above_the_cap(picks: list[tup
     assert all(n <= cap for n in per_day.values())
     assert all(s.event.watched_ms >= 3000 for s in result.stored if s.qualified)
     assert len(result.stored) + result.duplicates + len({e.field[1] for e in result.errors if e.field}) == len(events)
-

@@ -10,7 +10,8 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from api.ids import to_global_id
-from tests.helpers import Account, GraphQLClient, create_user
+from tests.helpers import Account, GraphQLClient, create_character, create_holder, create_user
+from tests.sql_counter import counting
 from tests.views_factories import new_character, new_holder, new_video, new_videos, take_down, uuid_of
 
 RECORD = """
@@ -20,6 +21,9 @@ mutation Record($input: [ViewInput!]!) {
 """
 VIEW_COUNTS = "query Counts($ids: [ID!]!) { nodes(ids: $ids) { ... on Video { id viewCount } } }"
 STORED = "SELECT count(*) FROM view_events"
+TAKE_DOWN = """
+mutation TakeDown($input: TakeDownVideoInput!) { takeDownVideo(input: $input) { video { status } userErrors { code } } }
+"""
 
 
 def gid(video_id: UUID) -> str:
@@ -165,7 +169,9 @@ async def test_concurrent_calls_for_one_viewer_and_video_qualify_once(
     results = await asyncio.gather(*(record(client, [view(video)], token=fan.token) for _ in range(20)))
     assert sum(r["accepted"] for r in results) == 20
     assert sum(r["qualified"] for r in results) == 1
-    replays = await asyncio.gather(*(record(client, [view(video, event_id="same")], device="device-rr-0001") for _ in range(10)))
+    replays = await asyncio.gather(
+        *(record(client, [view(video, event_id="same")], device="device-rr-0001") for _ in range(10))
+    )
     assert sorted(counts(r) for r in replays) == [(0, 1, 0)] * 9 + [(1, 0, 1)]
     assert await view_counts(client, video) == [2]
 
@@ -177,3 +183,40 @@ async def test_view_counts_of_many_videos(client: GraphQLClient, db_pool: asyncp
     for n, device in enumerate(("device-many-0001", "device-many-0002", "device-many-0003")):
         await record(client, [view(v) for v in videos[: n + 2]], device=device)
     assert await view_counts(client, *videos) == [3, 3, 2, 1, 0]
+
+
+async def test_views_after_a_real_takedown_do_not_qualify(client: GraphQLClient, db_pool: asyncpg.Pool) -> None:
+    owner, creator = await create_user(client), await create_user(client)
+    character = await create_character(client, owner, await create_holder(client, owner), "Takeable")
+    video = await published(db_pool, creator, licenses=[(uuid_of(character), 1000)])
+    before = view(video, occurredAt=(datetime.now(UTC) - timedelta(seconds=1)).isoformat())
+    variables = {"input": {"videoId": gid(video), "characterId": character, "reason": "not ok"}}
+    taken = (await client.execute(TAKE_DOWN, variables, token=owner.token)).data["takeDownVideo"]
+    assert taken == {"video": {"status": "TAKEN_DOWN"}, "userErrors": []}
+    assert counts(await record(client, [view(video)], device="device-real-0001")) == (1, 0, 0)
+    assert counts(await record(client, [before], device="device-real-0002")) == (1, 0, 1)
+
+
+async def test_view_counts_are_one_statement_whatever_the_number_of_videos(
+    client: GraphQLClient, db_pool: asyncpg.Pool
+) -> None:
+    async with db_pool.acquire() as conn:
+        videos = await new_videos(conn, uuid_of((await create_user(client)).id), 30)
+    for few_or_many in (videos[:2], videos):
+        with counting() as counter:
+            assert await view_counts(client, *few_or_many) == [0] * len(few_or_many)
+        assert sum("uncredited_views" in statement for statement in counter.statements) == 1
+
+
+async def test_bad_credentials_are_unauthenticated_and_a_user_is_never_a_device(
+    client: GraphQLClient, db_pool: asyncpg.Pool
+) -> None:
+    fan = await create_user(client)
+    video = await published(db_pool, await create_user(client))
+    refused = await client.execute(RECORD, {"input": [view(video)]}, token="not-a-token")
+    assert refused.error_codes() == ["UNAUTHENTICATED"]
+    signed_in = {"X-Device-Id": "device-both-0001"}
+    payload = (await client.execute(RECORD, {"input": [view(video)]}, token=fan.token, headers=signed_in)).data
+    assert counts(payload["recordViews"]) == (1, 0, 1)
+    assert counts(await record(client, [view(video)], token=fan.token)) == (1, 0, 0)  # the same viewer: the user
+    assert await db_pool.fetchval("SELECT count(*) FROM view_events WHERE anonymous") == 0
