@@ -10,7 +10,7 @@ import strawberry
 
 from api.context import Info
 from api.errors import BadUserInput
-from api.pagination import Connection, Edge, PageInfo, decode_cursor, encode_cursor, page_size
+from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from api.videos.types import Video, prime
 from db.queries import feed, videos
 
@@ -38,16 +38,7 @@ def _page(
     info: Info, rows: list[tuple[videos.Listed, tuple[Any, ...]]], size: int, after: str | None
 ) -> Connection[Video]:
     prime(info, (row for row, _ in rows))
-    edges = [Edge(cursor=encode_cursor(*keys), node=Video.from_row(row.video)) for row, keys in rows[:size]]
-    return Connection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=len(rows) > size,
-            has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-    )
+    return connection(rows, size, lambda r: Video.from_row(r[0].video), lambda r: encode_cursor(*r[1]), after=after)
 
 
 @strawberry.type
