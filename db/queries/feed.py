@@ -110,29 +110,40 @@ async def review_queue(
 
 # ---------------------------------------------------------------- home feed and trending
 
-# The viewer's followed creators and characters; a video qualifies through either.
-FOLLOWED = """
-(v.creator_id IN (SELECT followee_id FROM user_follows WHERE follower_id = $1)
- OR v.id IN (SELECT l.video_id FROM video_licenses l
-             JOIN character_follows cf ON cf.character_id = l.character_id AND cf.user_id = $1))
+# The viewer's followed creators and characters. As NOT EXISTS probes (index lookups per row)
+# they filter trending rows in rank order instead of scanning every video.
+NOT_FOLLOWED = """
+NOT EXISTS (SELECT 1 FROM user_follows uf WHERE uf.follower_id = $1 AND uf.followee_id = v.creator_id)
+AND NOT EXISTS (SELECT 1 FROM video_licenses l JOIN character_follows cf
+                ON cf.character_id = l.character_id AND cf.user_id = $1 WHERE l.video_id = v.id)
 """
 
-# One statement for a page that may span both parts of the feed: the followed part (newest
-# first, keyset published_at) and then trending videos not in the followed part (keyset rank
-# within the snapshot the cursor pinned).
-FEED = f"""
-(SELECT {LIST_COLUMNS}, 0 AS part, v.published_at AS published_key, NULL::bigint AS generation, NULL::integer AS rank
- FROM videos v
- WHERE $2 AND $1::uuid IS NOT NULL AND v.status = 'PUBLISHED' AND {FOLLOWED}
-   AND ($3::timestamptz IS NULL OR (v.published_at, v.id) < ($3::timestamptz, $4::uuid))
- ORDER BY v.published_at DESC, v.id DESC LIMIT $7)
-UNION ALL
-(SELECT {LIST_COLUMNS}, 1 AS part, NULL, t.generation, t.rank
- FROM trending_ranks t JOIN videos v ON v.id = t.video_id
- WHERE t.generation = coalesce($5, (SELECT max(generation) FROM trending_snapshots))
-   AND t.rank > coalesce($6, 0) AND v.status = 'PUBLISHED'
-   AND NOT ($1::uuid IS NOT NULL AND {FOLLOWED})
- ORDER BY t.rank LIMIT $7)
+# Followed part: newest first (keyset published_at, id), from followed creators' videos and
+# followed characters' videos, each read through its own index before merging.
+FOLLOWED_PAGE = f"""
+SELECT {LIST_COLUMNS}, v.published_at AS published_key FROM videos v
+WHERE v.id IN (
+    (SELECT c.id FROM videos c
+     WHERE c.creator_id IN (SELECT followee_id FROM user_follows WHERE follower_id = $1) AND c.status = 'PUBLISHED'
+       AND ($2::timestamptz IS NULL OR (c.published_at, c.id) < ($2::timestamptz, $3::uuid))
+     ORDER BY c.published_at DESC, c.id DESC LIMIT $4)
+    UNION
+    (SELECT c.id FROM character_follows cf
+     JOIN video_licenses l ON l.character_id = cf.character_id
+     JOIN videos c ON c.id = l.video_id
+     WHERE cf.user_id = $1 AND c.status = 'PUBLISHED'
+       AND ($2::timestamptz IS NULL OR (c.published_at, c.id) < ($2::timestamptz, $3::uuid))
+     ORDER BY c.published_at DESC, c.id DESC LIMIT $4))
+ORDER BY v.published_at DESC, v.id DESC LIMIT $4
+"""
+
+# Trending part: ranks of the snapshot the cursor pinned (else the newest), minus followed videos.
+TRENDING_PAGE = f"""
+SELECT {LIST_COLUMNS}, t.generation, t.rank FROM trending_ranks t JOIN videos v ON v.id = t.video_id
+WHERE t.generation = (SELECT coalesce($2::bigint, max(generation)) FROM trending_snapshots)
+  AND t.rank > coalesce($3, 0) AND v.status = 'PUBLISHED'
+  AND ($1::uuid IS NULL OR ({NOT_FOLLOWED}))
+ORDER BY t.rank LIMIT $4
 """
 
 
@@ -144,24 +155,26 @@ async def feed(
     trending_after: tuple[int, int] | None,
     limit: int,
 ) -> list[tuple[Listed, tuple[object, ...]]]:
-    """Up to `limit` rows, each with its cursor keys: ("f", published_at, id) or ("t", generation, rank)."""
-    in_followed = trending_after is None
-    published_at, last_id = _split(followed_after)
-    generation, rank = trending_after if trending_after else (None, None)
-    rows = await conn.fetch(FEED, viewer_id, in_followed, published_at, last_id, generation, rank, limit)
-    rows = sorted(rows, key=lambda r: r["part"])[:limit]  # each part arrives ordered; followed first
-    return [(listed(r), _feed_keys(r)) for r in rows]
+    """Up to `limit` rows, each with its cursor keys: ("f", published_at, id) or ("t", generation, rank).
 
-
-def _feed_keys(row: asyncpg.Record) -> tuple[object, ...]:
-    if row["part"] == 0:
-        return ("f", row["published_key"].isoformat(), str(row["id"]))
-    return ("t", row["generation"], row["rank"])
+    The followed part comes first; the trending part is read only when the followed part cannot
+    fill the page, so a full page is one statement.
+    """
+    page: list[tuple[Listed, tuple[object, ...]]] = []
+    if trending_after is None and viewer_id is not None:
+        published_at, last_id = _split(followed_after)
+        rows = await conn.fetch(FOLLOWED_PAGE, viewer_id, published_at, last_id, limit)
+        page = [(listed(r), ("f", r["published_key"].isoformat(), str(r["id"]))) for r in rows]
+    if len(page) < limit:
+        generation, rank = trending_after if trending_after else (None, None)
+        rows = await conn.fetch(TRENDING_PAGE, viewer_id, generation, rank, limit - len(page))
+        page += [(listed(r), ("t", r["generation"], r["rank"])) for r in rows]
+    return page
 
 
 TRENDING = f"""
 SELECT {LIST_COLUMNS}, t.generation, t.rank FROM trending_ranks t JOIN videos v ON v.id = t.video_id
-WHERE t.generation = coalesce($2, (SELECT max(generation) FROM trending_snapshots))
+WHERE t.generation = (SELECT coalesce($2::bigint, max(generation)) FROM trending_snapshots)
   AND t.rank > coalesce($3, 0) AND v.status = 'PUBLISHED'
 ORDER BY t.rank LIMIT $4
 """
