@@ -131,21 +131,30 @@ async def api_server(settings: Settings, *, ready_within: float = 30.0) -> Async
     """`fanreel api` (uvicorn) on a free port in a child process; yields (base URL, pid) once /readyz is ok."""
     port = free_port()
     settings = settings.model_copy(update={"host": "127.0.0.1", "port": port})
+    async with serving_child(["-m", "cli", "api"], settings, port, "the API", ready_within) as served:
+        yield served
+
+
+@asynccontextmanager
+async def serving_child(
+    args: list[str], settings: Settings, port: int, name: str, ready_within: float = 30.0
+) -> AsyncIterator[tuple[str, int]]:
+    """A child server process on `port`; yields (base URL, pid) once its /readyz answers 200, stops it after."""
     base_url = f"http://127.0.0.1:{port}"
-    child = start_child(["-m", "cli", "api"], settings)
+    child = start_child(args, settings)
     try:
         deadline = time.monotonic() + ready_within
         async with httpx.AsyncClient(base_url=base_url) as client:
             while True:
                 if child.poll() is not None:
-                    raise RuntimeError(f"the API exited with code {child.returncode}")
+                    raise RuntimeError(f"{name} exited with code {child.returncode}")
                 try:
                     if (await client.get("/readyz")).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"the API was not ready within {ready_within} s")
+                    raise RuntimeError(f"{name} was not ready within {ready_within} s")
                 await asyncio.sleep(0.1)
         yield base_url, child.pid
     finally:

@@ -56,7 +56,7 @@ from typing import Any  # noqa: E402
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
-from bench.common import api_server, bench_servers, start_child, stop_child, verdict  # noqa: E402
+from bench.common import api_server, bench_servers, serving_child, verdict  # noqa: E402
 from embedded import free_port  # noqa: E402
 from settings import Settings  # noqa: E402
 
@@ -457,25 +457,9 @@ def serve_plain(port: int) -> None:
 @asynccontextmanager
 async def plain_server(settings: Settings, *, ready_within: float = 30.0) -> AsyncIterator[tuple[str, int]]:
     port = free_port()
-    child = start_child([THIS_FILE, "--serve-plain", str(port)], settings)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + ready_within
-        async with httpx.AsyncClient(base_url=base_url) as client:
-            while True:
-                if child.poll() is not None:
-                    raise RuntimeError(f"the hand-written server exited with code {child.returncode}")
-                try:
-                    if (await client.get("/readyz")).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the hand-written server was not ready within {ready_within} s")
-                await asyncio.sleep(0.1)
-        yield base_url, child.pid
-    finally:
-        await asyncio.to_thread(stop_child, child)
+    args = [THIS_FILE, "--serve-plain", str(port)]
+    async with serving_child(args, settings, port, "the hand-written server", ready_within) as served:
+        yield served
 
 
 # --------------------------------------------------------------------------------------- wrk

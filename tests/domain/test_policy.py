@@ -10,7 +10,6 @@ from domain.policy import (
     CharacterFacts,
     Decision,
     HolderKind,
-    Policy,
     PolicyDraft,
     ReasonCode,
     RemixDecision,
@@ -24,24 +23,9 @@ from domain.policy import (
     validate_policy,
 )
 from domain.rating import Rating
+from tests.domain.factories import OPEN_POLICY
 
 # ---------------------------------------------------------------- helpers
-
-OPEN_POLICY = Policy(
-    version=1,
-    audience=Audience.EVERYONE,
-    requires_review=False,
-    allow_derivatives=True,
-    allow_crossovers=True,
-    blocked_co_character_ids=frozenset(),
-    max_rating=Rating.R,
-    banned_terms=(),
-    max_duration_seconds=60,
-    attribution=None,
-    revenue_share_bps=0,
-    generation_fee_micros=0,
-    on_restrict=RestrictAction.KEEP,
-)
 
 
 def make_character(

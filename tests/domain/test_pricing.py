@@ -3,27 +3,12 @@ from uuid import uuid4
 
 import pytest
 
-from domain.policy import Audience, CharacterFacts, HolderKind, Policy, RestrictAction
+from domain.policy import CharacterFacts, HolderKind
 from domain.pricing import Fee, free_generations_left, quote
-from domain.rating import Rating
+from tests.domain.factories import OPEN_POLICY
 
 PRICE_PER_SECOND = 20_000  # $0.02
 FREE_PER_DAY = 3
-OPEN_POLICY = Policy(
-    version=1,
-    audience=Audience.EVERYONE,
-    requires_review=False,
-    allow_derivatives=True,
-    allow_crossovers=True,
-    blocked_co_character_ids=frozenset(),
-    max_rating=Rating.R,
-    banned_terms=(),
-    max_duration_seconds=60,
-    attribution=None,
-    revenue_share_bps=0,
-    generation_fee_micros=0,
-    on_restrict=RestrictAction.KEEP,
-)
 
 
 def make_character(fee_micros: int) -> CharacterFacts:
