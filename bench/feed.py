@@ -783,7 +783,7 @@ async def main(args: argparse.Namespace) -> None:
         for name, _, label in ENDPOINTS:
             print(f"  {label:32s} {getattr(r, name).line()}")
         print(
-            f"  GraphQL ÷ hand-written (the earlier one-statement feed SQL) throughput {ratio_same:.3f} (for information)"
+            f"  GraphQL ÷ hand-written (earlier one-statement feed SQL) throughput {ratio_same:.3f} (for information)"
         )
         print(
             verdict(
