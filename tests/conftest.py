@@ -3,6 +3,7 @@ database per test session, a clean state before every test, and the ASGI app."""
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -20,7 +21,9 @@ from settings import Settings
 from tests.helpers import GraphQLClient
 
 ROOT = Path(__file__).resolve().parent.parent
-TEST_REDIS_DB = 11  # never 0: the CI's Redis may serve other things on its default db
+# Never 0: the CI's Redis may serve other things on its default db. FANREEL_TEST_REDIS_DB lets two
+# suites run side by side on one Redis server.
+TEST_REDIS_DB = int(os.environ.get("FANREEL_TEST_REDIS_DB", "11"))
 
 
 @pytest.fixture(scope="session")
