@@ -7,6 +7,7 @@ one creator's requests race.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -14,7 +15,7 @@ import asyncpg
 
 from db.catalog import Catalog
 from db.queries import ledger, videos
-from db.queries.ledger import AccountKind, LedgerKind, Posting
+from db.queries.ledger import AccountKind, LedgerKind, NewTransaction, Posting
 from db.remix import PricingConfig, RemixPlan, RemixRequest, plan_remix, record_denial
 from domain.errors import DomainError, ErrorCode, FieldError
 from domain.policy import Decision, policy_denied
@@ -65,7 +66,7 @@ async def create_generation(
             plan = await plan_remix(conn, catalog, config.pricing, request)
             if plan.decision.decision is Decision.DENY:
                 raise _Denied(plan)
-            await _check_quotas(conn, config, request.creator_id)
+            _check_quotas(config, plan)
             video_id = await _insert(conn, plan, request, aspect=aspect, idempotency_key=idempotency_key)
             await charge(conn, video_id=video_id, creator_id=request.creator_id, amount=plan.quote.total_micros)
             return Created(video_id, new=True)
@@ -76,12 +77,11 @@ async def create_generation(
         raise policy_denied(denied.plan.decision) from None
 
 
-async def _check_quotas(conn: asyncpg.Connection, config: GenerationConfig, creator_id: UUID) -> None:
-    active, today = await videos.generation_counts(conn, creator_id=creator_id)
-    if active >= config.max_active:
+def _check_quotas(config: GenerationConfig, plan: RemixPlan) -> None:
+    if plan.counts.active >= config.max_active:
         message = f"At most {config.max_active} generations may run at once; wait for one to finish."
         raise DomainError(FieldError(ErrorCode.QUOTA_EXCEEDED, message))
-    if today >= config.max_per_day:
+    if plan.counts.today >= config.max_per_day:
         message = f"At most {config.max_per_day} generations a day."
         raise DomainError(FieldError(ErrorCode.QUOTA_EXCEEDED, message))
 
@@ -89,18 +89,7 @@ async def _check_quotas(conn: asyncpg.Connection, config: GenerationConfig, crea
 async def _insert(
     conn: asyncpg.Connection, plan: RemixPlan, request: RemixRequest, *, aspect: str, idempotency_key: str | None
 ) -> UUID:
-    video_id = await videos.insert_video(
-        conn,
-        creator_id=request.creator_id,
-        prompt=request.prompt,
-        aspect=aspect,
-        duration_seconds=request.duration_seconds,
-        rating=plan.rating.name,
-        remix_of_id=request.remix_of_id,
-        idempotency_key=idempotency_key,
-        cost_micros=plan.quote.total_micros,
-        base_price_micros=plan.quote.base_micros,
-    )
+    video_id = uuid.uuid4()
     fees = {fee.character_id: fee.micros for fee in plan.quote.fees}
     reviewing = set(plan.decision.reviewing_character_ids)
     licenses = [
@@ -116,38 +105,52 @@ async def _insert(
         )
         for c in plan.characters
     ]
-    await videos.insert_licenses(conn, video_id=video_id, licenses=licenses)
+    await videos.insert_video(
+        conn,
+        video_id=video_id,
+        creator_id=request.creator_id,
+        prompt=request.prompt,
+        aspect=aspect,
+        duration_seconds=request.duration_seconds,
+        rating=plan.rating.name,
+        remix_of_id=request.remix_of_id,
+        idempotency_key=idempotency_key,
+        cost_micros=plan.quote.total_micros,
+        base_price_micros=plan.quote.base_micros,
+        licenses=licenses,
+    )
     return video_id
 
 
 async def charge(conn: asyncpg.Connection, *, video_id: UUID, creator_id: UUID, amount: int) -> None:
     """Wallet → escrow; INSUFFICIENT_FUNDS when the wallet holds less."""
-    wallet = await ledger.wallet_account(conn, user_id=creator_id)
-    escrow = await ledger.system_account(conn, AccountKind.ESCROW)
-    postings = [Posting(wallet, -amount), Posting(escrow, amount)]
+    accounts = await ledger.account_ids(conn, users=[creator_id], kinds=[AccountKind.ESCROW])
+    postings = [Posting(accounts.wallets[creator_id], -amount), Posting(accounts.system[AccountKind.ESCROW], amount)]
     await ledger.post(conn, kind=LedgerKind.GENERATION_CHARGE, postings=postings, video_id=video_id, memo="generation")
 
 
 async def settle(conn: asyncpg.Connection, video: videos.Video) -> None:
     """Escrow → the platform (base price) and each holder (its license fee). Caller holds the video lock."""
-    escrow = await ledger.system_account(conn, AccountKind.ESCROW)
-    platform = await ledger.system_account(conn, AccountKind.PLATFORM)
-    fees = {
-        await ledger.holder_account(conn, holder_id=h): fee
-        for h, fee in (await videos.fees_by_holder(conn, video_id=video.id)).items()
-    }
-    # Every account of both transactions locked at once, in id order, so settling never deadlocks with crediting.
-    await ledger.lock_accounts(conn, account_ids=[escrow, platform, *fees])
+    fees = await videos.fees_by_holder(conn, video_id=video.id)
+    accounts = await ledger.account_ids(conn, holders=list(fees), kinds=[AccountKind.ESCROW, AccountKind.PLATFORM])
+    escrow, platform = accounts.system[AccountKind.ESCROW], accounts.system[AccountKind.PLATFORM]
     base = [Posting(escrow, -video.base_price_micros), Posting(platform, video.base_price_micros)]
-    await ledger.post(conn, kind=LedgerKind.GENERATION_CHARGE, postings=base, video_id=video.id, memo="base price")
-    if fees:
-        postings = [Posting(escrow, -sum(fees.values())), *(Posting(a, fee) for a, fee in sorted(fees.items()))]
-        await ledger.post(conn, kind=LedgerKind.LICENSE_FEE, postings=postings, video_id=video.id, memo="license fees")
+    license_fees = [
+        Posting(escrow, -sum(fees.values())),
+        *(Posting(accounts.holders[holder_id], fee) for holder_id, fee in sorted(fees.items())),
+    ]
+    await ledger.post_all(
+        conn,
+        [
+            NewTransaction(LedgerKind.GENERATION_CHARGE, base, video_id=video.id, memo="base price"),
+            NewTransaction(LedgerKind.LICENSE_FEE, license_fees, video_id=video.id, memo="license fees"),
+        ],
+    )
 
 
 async def refund(conn: asyncpg.Connection, video: videos.Video) -> None:
     """Escrow → the creator's wallet, in full. Caller holds the video lock."""
-    escrow = await ledger.system_account(conn, AccountKind.ESCROW)
-    wallet = await ledger.wallet_account(conn, user_id=video.creator_id)
+    accounts = await ledger.account_ids(conn, users=[video.creator_id], kinds=[AccountKind.ESCROW])
+    wallet, escrow = accounts.wallets[video.creator_id], accounts.system[AccountKind.ESCROW]
     postings = [Posting(escrow, -video.cost_micros), Posting(wallet, video.cost_micros)]
     await ledger.post(conn, kind=LedgerKind.GENERATION_REFUND, postings=postings, video_id=video.id, memo="refund")

@@ -66,8 +66,9 @@ async def check_transactions(conn: asyncpg.Connection) -> list[str]:
     return problems
 
 
-ACCOUNT_TOTALS = """
-SELECT a.id, a.kind, a.balance_micros, coalesce(s.total, 0) AS total, u.handle, h.name AS holder_name
+ACCOUNT_TOTALS = f"""
+SELECT a.id, a.kind, ({ledger.BALANCE})::bigint AS balance_micros, coalesce(s.total, 0) AS total, u.handle,
+       h.name AS holder_name
 FROM ledger_accounts a
 LEFT JOIN (SELECT account_id, sum(amount_micros) AS total FROM ledger_entries GROUP BY account_id) s
     ON s.account_id = a.id

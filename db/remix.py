@@ -17,7 +17,7 @@ import asyncpg
 
 from db.catalog import Catalog
 from db.queries import characters as character_queries
-from db.queries import holders, policies
+from db.queries import policies
 from db.queries.videos import Video
 from domain import policy, pricing
 from domain.detection import find_mentions
@@ -44,12 +44,19 @@ class RemixRequest:
 
 
 @dataclass(frozen=True)
+class GenerationCounts:
+    active: int  # in flight: QUEUED or GENERATING
+    today: int  # started this UTC day
+
+
+@dataclass(frozen=True)
 class RemixPlan:
     characters: tuple[policy.CharacterFacts, ...]
     decision: policy.RemixDecision
     rating: Rating
     quote: pricing.Quote
     member_holder_ids: frozenset[UUID]
+    counts: GenerationCounts
 
 
 async def plan_remix(
@@ -66,7 +73,7 @@ async def plan_remix(
     facts = await load_character_facts(conn, ordered)
     if len(facts) < len(ordered):
         raise DomainError(FieldError(ErrorCode.NOT_FOUND, "Unknown character.", ("input", "characterIds")))
-    evaluation = await load_request(
+    evaluation, counts = await load_request(
         conn,
         creator_id=request.creator_id,
         prompt=request.prompt,
@@ -74,17 +81,16 @@ async def plan_remix(
         characters=facts,
         remix_of_character_ids=frozenset(inherited),
     )
-    today = await generations_today(conn, user_id=request.creator_id)
     quote = pricing.quote(
         duration_seconds=request.duration_seconds,
         price_per_second_micros=config.price_per_second_micros,
-        generations_today=today,
+        generations_today=counts.today,
         free_per_day=config.free_per_day,
         characters=facts,
         member_holder_ids=evaluation.member_holder_ids,
     )
     decision = policy.evaluate(evaluation)
-    return RemixPlan(facts, decision, evaluation.rating, quote, evaluation.member_holder_ids)
+    return RemixPlan(facts, decision, evaluation.rating, quote, evaluation.member_holder_ids, counts)
 
 
 async def record_denial(conn: asyncpg.Connection, decision: policy.RemixDecision) -> None:
@@ -125,7 +131,8 @@ async def _inherited_characters(conn: asyncpg.Connection, request: RemixRequest)
 
 async def _detected_characters(conn: asyncpg.Connection, catalog: Catalog, prompt: str) -> list[UUID]:
     detector = await catalog.detector(conn)
-    mentioned = await character_queries.cameos_by_handle(conn, handles=find_mentions(prompt))
+    handles = find_mentions(prompt)
+    mentioned = await character_queries.cameos_by_handle(conn, handles=handles) if handles else {}
     return sorted(detector.find(prompt)) + list(mentioned.values())
 
 
@@ -133,31 +140,49 @@ def _unique(ids: Iterable[UUID]) -> list[UUID]:
     return list(dict.fromkeys(ids))
 
 
-HOLDER_KINDS = """
-SELECT c.id, c.name, c.holder_id, h.kind FROM characters c JOIN holders h ON h.id = c.holder_id
+# Each character with its holder's kind and its current policy.
+CHARACTER_FACTS = f"""
+SELECT c.id, c.name, c.holder_id, h.kind AS holder_kind, p.*
+FROM characters c
+JOIN holders h ON h.id = c.holder_id
+JOIN LATERAL (
+    SELECT {policies.POLICY_COLUMNS} FROM character_policies WHERE character_id = c.id ORDER BY version DESC LIMIT 1
+) p ON true
 WHERE c.id = ANY($1::uuid[])
 """
 
 
 async def load_character_facts(conn: asyncpg.Connection, ids: Sequence[UUID]) -> tuple[policy.CharacterFacts, ...]:
     """Facts of the characters that exist, in the order given."""
-    rows = {row["id"]: row for row in await conn.fetch(HOLDER_KINDS, list(ids))}
-    current = await policies.current_policies(conn, character_ids=list(rows))
+    rows = {row["id"]: row for row in await conn.fetch(CHARACTER_FACTS, list(ids))}
     return tuple(
         policy.CharacterFacts(
-            i, rows[i]["name"], rows[i]["holder_id"], policy.HolderKind(rows[i]["kind"]), current[i].policy
+            i,
+            rows[i]["name"],
+            rows[i]["holder_id"],
+            policy.HolderKind(rows[i]["holder_kind"]),
+            policies.published_policy(rows[i]).policy,
         )
         for i in ids
         if i in rows
     )
 
 
-# Mutuals: the creator follows the PERSON holder's person and is followed back.
-MUTUAL_HOLDERS = """
-SELECT h.id FROM holders h
-JOIN user_follows out_f ON out_f.follower_id = $1 AND out_f.followee_id = h.person_user_id
-JOIN user_follows in_f ON in_f.follower_id = h.person_user_id AND in_f.followee_id = $1
-WHERE h.id = ANY($2::uuid[])
+# What the rules need to know about the creator ($1), for these characters ($2) and their holders ($3):
+# memberships, approvals, mutual follows with PERSON holders (the creator follows the holder's person
+# and is followed back), and the generations counted by quotas and free generations.
+CREATOR_FACTS = """
+SELECT
+    array(SELECT holder_id FROM holder_members WHERE user_id = $1) AS member_holder_ids,
+    array(SELECT character_id FROM creator_approvals WHERE user_id = $1 AND character_id = ANY($2::uuid[]))
+        AS approved_character_ids,
+    array(SELECT h.id FROM holders h
+          JOIN user_follows out_f ON out_f.follower_id = $1 AND out_f.followee_id = h.person_user_id
+          JOIN user_follows in_f ON in_f.follower_id = h.person_user_id AND in_f.followee_id = $1
+          WHERE h.id = ANY($3::uuid[])) AS mutual_holder_ids,
+    (SELECT count(*) FROM videos WHERE creator_id = $1 AND status IN ('QUEUED', 'GENERATING')) AS active,
+    (SELECT count(*) FROM videos
+     WHERE creator_id = $1 AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS today
 """
 
 
@@ -169,8 +194,9 @@ async def load_request(
     duration_seconds: int,
     characters: tuple[policy.CharacterFacts, ...],
     remix_of_character_ids: frozenset[UUID] = frozenset(),
-) -> policy.Request:
-    """The evaluation facts about this creator (None: signed out) and these characters."""
+) -> tuple[policy.Request, GenerationCounts]:
+    """The evaluation facts about this creator (None: signed out) and these characters, and the
+    creator's generation counts, in one query."""
     request = policy.Request(
         creator_id=creator_id,
         prompt=prompt,
@@ -180,15 +206,17 @@ async def load_request(
         remix_of_character_ids=remix_of_character_ids,
     )
     if creator_id is None:
-        return request
+        return request, GenerationCounts(0, 0)
     holder_ids = list({c.holder_id for c in characters})
     character_ids = [c.character_id for c in characters]
-    return dataclasses.replace(
+    row = await conn.fetchrow(CREATOR_FACTS, creator_id, character_ids, holder_ids)
+    request = dataclasses.replace(
         request,
-        member_holder_ids=await holders.member_holder_ids(conn, user_id=creator_id),
-        approved_character_ids=await policies.approved_among(conn, user_id=creator_id, character_ids=character_ids),
-        mutual_holder_ids=frozenset(row["id"] for row in await conn.fetch(MUTUAL_HOLDERS, creator_id, holder_ids)),
+        member_holder_ids=frozenset(row["member_holder_ids"]),
+        approved_character_ids=frozenset(row["approved_character_ids"]),
+        mutual_holder_ids=frozenset(row["mutual_holder_ids"]),
     )
+    return request, GenerationCounts(row["active"], row["today"])
 
 
 GENERATIONS_TODAY = """
@@ -209,7 +237,7 @@ async def reevaluate(conn: asyncpg.Connection, video: Video) -> policy.RemixDeci
         source = await conn.fetchrow(REMIX_SOURCE, video.remix_of_id)
         inherited = list(source["character_ids"]) if source else []
     facts = await load_character_facts(conn, video.character_ids)
-    request = await load_request(
+    request, _ = await load_request(
         conn,
         creator_id=video.creator_id,
         prompt=video.prompt,

@@ -25,6 +25,10 @@ class AccountKind(StrEnum):
 SYSTEM_KINDS = frozenset({AccountKind.PLATFORM, AccountKind.ESCROW, AccountKind.FUNDING, AccountKind.ADVERTISING})
 # Money enters the ledger from these, so their balances run negative; every other balance is ≥ 0.
 SOURCE_KINDS = frozenset({AccountKind.FUNDING, AccountKind.ADVERTISING})
+# Balances kept exact row by row, so that a post can refuse an overdraft under concurrency. The other
+# accounts are only ever credited, or debited by the system of what it credited them (escrow), and
+# many transactions touch them at once: their changes wait as pending rows until folded in.
+RUNNING_BALANCE_KINDS = frozenset({AccountKind.WALLET})
 
 
 class LedgerKind(StrEnum):

@@ -17,6 +17,7 @@ import asyncpg
 
 from api.ids import from_global_id
 from db.queries import ledger
+from db.queries.ledger import AccountKind
 
 _sequence = itertools.count(1)
 HOUR_AGO = timedelta(hours=1)
@@ -126,7 +127,7 @@ async def take_down(conn: asyncpg.Connection, video_id: UUID, at: datetime) -> N
 
 async def holder_balance(conn: asyncpg.Connection, holder_id: UUID) -> int:
     micros: int | None = await conn.fetchval(
-        "SELECT balance_micros FROM ledger_accounts WHERE holder_id = $1", holder_id
+        f"SELECT {ledger.BALANCE} FROM ledger_accounts a WHERE a.holder_id = $1", holder_id
     )
     return micros or 0
 
@@ -136,10 +137,7 @@ async def wallet_balance(conn: asyncpg.Connection, user_id: UUID) -> int:
 
 
 async def platform_balance(conn: asyncpg.Connection) -> int:
-    micros: int = await conn.fetchval(
-        "SELECT balance_micros FROM ledger_accounts WHERE kind = 'PLATFORM' AND user_id IS NULL AND holder_id IS NULL"
-    )
-    return micros
+    return await ledger.balance(conn, account_id=await ledger.system_account(conn, AccountKind.PLATFORM))
 
 
 async def seed_qualified_views(conn: asyncpg.Connection, video_id: UUID, views: int) -> None:

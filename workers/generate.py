@@ -9,6 +9,7 @@ errors retry with exponential backoff; the last failure sets FAILED and refunds.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -63,14 +64,14 @@ async def publish(redis: ArqRedis, video_id: UUID, status: str) -> None:
 
 async def generate(ctx: dict[str, Any], video_id: str) -> str:
     job = Job.of(ctx)
-    video = await _start(job, UUID(video_id))
-    if video is None:
+    started = await _start(job, UUID(video_id))
+    if started is None:
         return "nothing to do"
+    video, facts = started
     try:
         with tempfile.TemporaryDirectory(prefix="fanreel-") as workdir:
-            request = await _render_request(job, video)
-            result = await job.generator.render(request, Path(workdir))
-            media = await _store(job, video, result)
+            result = await job.generator.render(render_request(video, facts), Path(workdir))
+            media = await _store(job, video, facts, result)
     except GenerationRefused as refused:
         await fail(job.pool, job.redis, video.id, f"The video provider refused the prompt: {refused.reason}")
         return "refused"
@@ -87,12 +88,14 @@ async def generate(ctx: dict[str, Any], video_id: str) -> str:
         raise Retry(defer=job.settings.generation_retry_base_seconds) from exc
 
 
-async def _start(job: Job, video_id: UUID) -> videos.Video | None:
-    """Claim the video (GENERATING) unless it moved on or a policy now refuses it (FAILED, refunded)."""
+async def _start(job: Job, video_id: UUID) -> tuple[videos.Video, dict[str, Any]] | None:
+    """Claim the video (GENERATING) unless it moved on or a policy now refuses it (FAILED, refunded);
+    the video and the provenance facts it is rendered with."""
     async with job.pool.acquire() as conn, conn.transaction():
         video = await videos.lock_video(conn, video_id=video_id)
         if video is None or video.status not in IN_FLIGHT:
             return None
+        facts = await provenance(conn, video, generator=job.generator.name)
         decision = await reevaluate(conn, video)
         if decision.decision is Decision.DENY:
             reasons = "; ".join(reason.message for reason in decision.denial_reasons)
@@ -103,7 +106,7 @@ async def _start(job: Job, video_id: UUID) -> videos.Video | None:
             await videos.set_status(conn, video_id=video_id, status="GENERATING", attempt=True)
             status = "GENERATING"
     await job.publish(video_id, status)
-    return video if status == "GENERATING" else None
+    return (video, facts) if status == "GENERATING" else None
 
 
 async def fail(pool: asyncpg.Pool, redis: ArqRedis, video_id: UUID, reason: str) -> None:
@@ -119,10 +122,11 @@ async def fail(pool: asyncpg.Pool, redis: ArqRedis, video_id: UUID, reason: str)
 
 async def _finish(job: Job, video_id: UUID, media: videos.Media, model: str) -> str:
     async with job.pool.acquire() as conn, conn.transaction():
-        video = await videos.lock_video(conn, video_id=video_id)
-        if video is None or video.status != "GENERATING":
+        video = await videos.set_drafted(
+            conn, video_id=video_id, media=media, generator=job.generator.name, model=model
+        )
+        if video is None:
             return "superseded"  # another run finished or failed it meanwhile; its media wins
-        await videos.set_drafted(conn, video_id=video_id, media=media, generator=job.generator.name, model=model)
         await settle(conn, video)
         event = await activity.record(
             conn,
@@ -136,25 +140,24 @@ async def _finish(job: Job, video_id: UUID, media: videos.Media, model: str) -> 
     return "drafted"
 
 
+# The creator's handle and the video's characters in order (one row with NULL characters when none).
 MANIFEST_FACTS = """
-SELECT c.id, c.name, h.id AS holder_id, h.name AS holder_name, l.policy_version, l.attribution, u.handle
-FROM video_licenses l
-JOIN characters c ON c.id = l.character_id
-JOIN holders h ON h.id = c.holder_id
-JOIN videos v ON v.id = l.video_id
-JOIN users u ON u.id = v.creator_id
-WHERE l.video_id = $1 ORDER BY l.position
+SELECT u.handle, c.id, c.name, h.id AS holder_id, h.name AS holder_name, l.policy_version, l.attribution
+FROM users u
+LEFT JOIN video_licenses l ON l.video_id = $1
+LEFT JOIN characters c ON c.id = l.character_id
+LEFT JOIN holders h ON h.id = c.holder_id
+WHERE u.id = $2
+ORDER BY l.position
 """
 
 
-async def provenance(job: Job, video: videos.Video) -> dict[str, Any]:
+async def provenance(conn: asyncpg.Connection, video: videos.Video, *, generator: str) -> dict[str, Any]:
     """The facts of a video's making: generator, prompt hash, characters and policy versions, creator."""
-    async with job.pool.acquire() as conn:
-        rows = await conn.fetch(MANIFEST_FACTS, video.id)
-        handle = await conn.fetchval("SELECT handle FROM users WHERE id = $1", video.creator_id)
+    rows = await conn.fetch(MANIFEST_FACTS, video.id, video.creator_id)
     return {
         "video_id": str(video.id),
-        "generator": job.generator.name,
+        "generator": generator,
         "prompt_sha256": hashlib.sha256(video.prompt.encode()).hexdigest(),
         "characters": [
             {
@@ -165,15 +168,15 @@ async def provenance(job: Job, video: videos.Video) -> dict[str, Any]:
                 "attribution": r["attribution"],
             }
             for r in rows
+            if r["id"] is not None
         ],
-        "creator": {"id": str(video.creator_id), "handle": handle},
+        "creator": {"id": str(video.creator_id), "handle": rows[0]["handle"] if rows else None},
         "created_at": video.created_at.astimezone(UTC).isoformat(),
         "rendered_at": datetime.now(UTC).isoformat(),
     }
 
 
-async def _render_request(job: Job, video: videos.Video) -> RenderRequest:
-    facts = await provenance(job, video)
+def render_request(video: videos.Video, facts: dict[str, Any]) -> RenderRequest:
     characters = facts["characters"]
     return RenderRequest(
         video_id=video.id,
@@ -186,13 +189,15 @@ async def _render_request(job: Job, video: videos.Video) -> RenderRequest:
     )
 
 
-async def _store(job: Job, video: videos.Video, result: RenderResult) -> videos.Media:
-    """Upload video, thumbnail and the provenance manifest (which includes the media's measured hash)."""
+async def _store(job: Job, video: videos.Video, facts: dict[str, Any], result: RenderResult) -> videos.Media:
+    """Upload video and thumbnail, then the provenance manifest (which includes the media's measured hash)."""
     info = result.info or await probe(result.video_path)
     prefix = f"videos/{video.id}"
-    stored = await job.storage.put_file(f"{prefix}/video.mp4", result.video_path, "video/mp4")
-    thumbnail = await job.storage.put_file(f"{prefix}/thumbnail.jpg", result.thumbnail_path, "image/jpeg")
-    manifest = await provenance(job, video) | {"model": result.model, "media_sha256": stored.sha256}
+    stored, thumbnail = await asyncio.gather(
+        job.storage.put_file(f"{prefix}/video.mp4", result.video_path, "video/mp4"),
+        job.storage.put_file(f"{prefix}/thumbnail.jpg", result.thumbnail_path, "image/jpeg"),
+    )
+    manifest = facts | {"model": result.model, "media_sha256": stored.sha256}
     data = json.dumps(manifest, indent=2, sort_keys=True).encode()
     manifest_object = await job.storage.put_bytes(f"{prefix}/provenance.json", data, "application/json")
     return videos.Media(

@@ -16,6 +16,7 @@ from workers.generators import build_generator
 from workers.storage import storage_for
 
 logger = logging.getLogger(__name__)
+FOLD_INTERVAL_SECONDS = 5  # how often the ledger's pending balance changes are folded in
 
 
 async def on_startup(ctx: dict[str, Any]) -> None:
@@ -55,12 +56,14 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             restrict.restrict_sweep,
             trending.recompute_trending,
             housekeeping.purge_expired_tokens,
+            housekeeping.fold_pending_balances,
             credit.credit_views,
         ],
         "cron_jobs": [
             cron(generate.reconcile, second=every(settings.reconcile_interval_seconds), run_at_startup=True),
             cron(trending.recompute_trending, second={30}, run_at_startup=True),
             cron(housekeeping.purge_expired_tokens, minute={7}, second={0}),
+            cron(housekeeping.fold_pending_balances, second=every(FOLD_INTERVAL_SECONDS)),
             cron(credit.credit_views, second=every(settings.credit_interval_seconds), run_at_startup=True),
         ],
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),

@@ -180,7 +180,7 @@ class Character(Node):
     async def viewer_access(self, info: Info) -> PolicyDecision:
         async with info.context.pool.acquire() as conn:
             (facts,) = await remix.load_character_facts(conn, [self.raw_id])
-            request = await remix.load_request(
+            request, _ = await remix.load_request(
                 conn, creator_id=info.context.viewer_id, prompt="", duration_seconds=1, characters=(facts,)
             )
         return PolicyDecision.of(rules.evaluate_character(request, facts))

@@ -13,6 +13,8 @@ from uuid import UUID
 
 import asyncpg
 
+from db.queries import ledger
+
 
 @dataclass(frozen=True)
 class Bucket:
@@ -89,7 +91,7 @@ def _day(bucket: Bucket) -> str:
     return str(bucket.key)
 
 
-HOLDER_BALANCE = "SELECT balance_micros FROM ledger_accounts WHERE holder_id = $1"
+HOLDER_BALANCE = f"SELECT ({ledger.BALANCE})::bigint FROM ledger_accounts a WHERE a.holder_id = $1"
 
 
 async def holder_balance(conn: asyncpg.Connection, *, holder_id: UUID) -> int:

@@ -1,13 +1,16 @@
 """The double-entry ledger: accounts, balanced transactions of entries, and pages of an account's entries.
 
-Amounts are integer micro-USD. `post` is the only writer: it records one transaction whose
-entries sum to zero and moves each account's `balance_micros` in the same database
-transaction, so the rows' locks serialise concurrent debits and the
-`ledger_accounts_balance_not_negative` check refuses an overdraft even under concurrency.
+Amounts are integer micro-USD. `post_all` (and `post`) records transactions whose entries sum to
+zero. In the same database transaction it moves each wallet's `balance_micros`, so the wallet rows'
+locks serialise concurrent debits and an overdraft is refused even under concurrency; every other
+account's change is appended to `ledger_pending_balances` (no row lock, so escrow and the platform
+are no hot spot) until `fold_pending_balances` moves it in. A balance is `balance_micros` plus its
+pending changes (`BALANCE`); see db/migrations/0009_pending_balances.sql.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,12 +19,10 @@ from uuid import UUID
 import asyncpg
 
 from domain.errors import DomainError, ErrorCode
-from domain.ledger import SYSTEM_KINDS, net_postings
+from domain.ledger import RUNNING_BALANCE_KINDS, SYSTEM_KINDS, net_postings
 from domain.ledger import AccountKind as AccountKind
 from domain.ledger import LedgerKind as LedgerKind
 from domain.ledger import Posting as Posting
-
-BALANCE_NOT_NEGATIVE = "ledger_accounts_balance_not_negative"
 
 
 @dataclass(frozen=True)
@@ -34,7 +35,10 @@ class Account:
     created_at: datetime
 
 
-ACCOUNT_COLUMNS = "id, kind, user_id, holder_id, balance_micros, created_at"
+# An account's balance: what was folded in plus what is pending (for a wallet, nothing is pending).
+BALANCE = """a.balance_micros
+    + coalesce((SELECT sum(p.amount_micros) FROM ledger_pending_balances p WHERE p.account_id = a.id), 0)"""
+ACCOUNT_COLUMNS = f"a.id, a.kind, a.user_id, a.holder_id, ({BALANCE})::bigint AS balance_micros, a.created_at"
 
 
 def _account(row: asyncpg.Record) -> Account:
@@ -97,24 +101,24 @@ async def _get_or_create(conn: asyncpg.Connection, find: str, create: str, key: 
     return found
 
 
-GET_ACCOUNTS = f"SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts WHERE id = ANY($1::uuid[])"
+GET_ACCOUNTS = f"SELECT {ACCOUNT_COLUMNS} FROM ledger_accounts a WHERE a.id = ANY($1::uuid[])"
 
 
 async def get_accounts(conn: asyncpg.Connection, *, account_ids: Sequence[UUID]) -> list[Account]:
     return [_account(row) for row in await conn.fetch(GET_ACCOUNTS, list(account_ids))]
 
 
-BALANCE = "SELECT balance_micros FROM ledger_accounts WHERE id = $1"
+ACCOUNT_BALANCE = f"SELECT ({BALANCE})::bigint FROM ledger_accounts a WHERE a.id = $1"
 
 
 async def balance(conn: asyncpg.Connection, *, account_id: UUID) -> int:
-    micros: int | None = await conn.fetchval(BALANCE, account_id)
+    micros: int | None = await conn.fetchval(ACCOUNT_BALANCE, account_id)
     if micros is None:
         raise LookupError(f"no ledger account {account_id}")
     return micros
 
 
-WALLET_BALANCE = "SELECT balance_micros FROM ledger_accounts WHERE user_id = $1"
+WALLET_BALANCE = "SELECT balance_micros FROM ledger_accounts WHERE user_id = $1"  # a wallet has nothing pending
 
 
 async def wallet_balance(conn: asyncpg.Connection, *, user_id: UUID) -> int:
@@ -123,20 +127,142 @@ async def wallet_balance(conn: asyncpg.Connection, *, user_id: UUID) -> int:
     return micros or 0
 
 
-INSERT_TRANSACTION = """
-INSERT INTO ledger_transactions (kind, video_id, memo, external_id) VALUES ($1, $2, $3, $4)
-ON CONFLICT ON CONSTRAINT ledger_transactions_external_id_key DO NOTHING RETURNING id
+ACCOUNT_IDS = """
+SELECT id, kind, user_id, holder_id FROM ledger_accounts
+WHERE user_id = ANY($1::uuid[]) OR holder_id = ANY($2::uuid[])
+   OR (kind = ANY($3::text[]) AND user_id IS NULL AND holder_id IS NULL)
 """
-# Locked in id order before any is changed, so two posts touching the same accounts never deadlock.
-LOCK_ACCOUNTS = "SELECT id FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE"
-APPLY_AMOUNTS = """
-UPDATE ledger_accounts a SET balance_micros = a.balance_micros + d.amount
-FROM unnest($1::uuid[], $2::bigint[]) AS d (id, amount) WHERE a.id = d.id
+
+
+@dataclass(frozen=True)
+class AccountIds:
+    wallets: dict[UUID, UUID]  # by user id
+    holders: dict[UUID, UUID]  # by holder id
+    system: dict[AccountKind, UUID]
+
+
+async def account_ids(
+    conn: asyncpg.Connection,
+    *,
+    users: Sequence[UUID] = (),
+    holders: Sequence[UUID] = (),
+    kinds: Sequence[AccountKind] = (),
+) -> AccountIds:
+    """The wallets of `users`, the accounts of `holders` and the system accounts of `kinds`, in one
+    query; the few missing ones (a first use) are created."""
+    found = AccountIds({}, {}, {})
+    for row in await conn.fetch(ACCOUNT_IDS, list(users), list(holders), [kind.value for kind in kinds]):
+        if row["user_id"] is not None:
+            found.wallets[row["user_id"]] = row["id"]
+        elif row["holder_id"] is not None:
+            found.holders[row["holder_id"]] = row["id"]
+        else:
+            found.system[AccountKind(row["kind"])] = row["id"]
+    for user_id in set(users) - found.wallets.keys():
+        found.wallets[user_id] = await wallet_account(conn, user_id=user_id)
+    for holder_id in set(holders) - found.holders.keys():
+        found.holders[holder_id] = await holder_account(conn, holder_id=holder_id)
+    for kind in set(kinds) - found.system.keys():
+        found.system[kind] = await system_account(conn, kind)
+    return found
+
+
+@dataclass(frozen=True)
+class NewTransaction:
+    kind: LedgerKind
+    postings: Sequence[Posting]
+    video_id: UUID | None = None
+    memo: str | None = None
+    # An idempotency key from outside (a payment event): already recorded → this one is skipped.
+    external_id: str | None = None
+
+
+# One statement for any number of transactions (ids made by the caller), so a post costs one round
+# trip. Its steps, in the order the CTEs' dependencies force:
+#   locked  the running-balance accounts touched ($9: wallets), locked in id order (two posts never
+#           deadlock) and read as of now;
+#   funded  whether every account exists and no locked balance would go below zero — else nothing
+#           is written, so the caller's transaction stays usable (the CHECK constraint is the backstop);
+#   written the transactions inserted (a replayed external_id is skipped with its entries);
+#   moved   the written transactions' changes: in place for locked accounts, pending for the others;
+#   entries the entries themselves.
+POST = """
+WITH amounts AS (
+    SELECT * FROM unnest($6::uuid[], $7::uuid[], $8::bigint[]) AS a (transaction_id, account_id, amount)
+), accounts AS (
+    SELECT a.id, a.kind = ANY($9::text[]) AS running FROM ledger_accounts a
+    WHERE a.id IN (SELECT account_id FROM amounts)
+), locked AS (
+    SELECT a.id, a.balance_micros FROM ledger_accounts a
+    WHERE a.id IN (SELECT id FROM accounts WHERE running) ORDER BY a.id FOR NO KEY UPDATE
+), funded AS (
+    SELECT (SELECT count(*) FROM accounts) = (SELECT count(DISTINCT account_id) FROM amounts) AS all_found,
+           coalesce(bool_and(l.balance_micros + d.amount >= 0), true) AS ok
+    FROM locked l JOIN (SELECT account_id, sum(amount) AS amount FROM amounts GROUP BY account_id) d
+         ON d.account_id = l.id
+), written AS (
+    INSERT INTO ledger_transactions (id, kind, video_id, memo, external_id)
+    SELECT * FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[])
+    WHERE (SELECT all_found AND ok FROM funded)
+    ON CONFLICT ON CONSTRAINT ledger_transactions_external_id_key DO NOTHING
+    RETURNING id
+), changes AS (
+    SELECT d.account_id, sum(d.amount)::bigint AS amount, bool_and(a.running) AS running
+    FROM amounts d JOIN accounts a ON a.id = d.account_id
+    WHERE d.transaction_id IN (SELECT id FROM written) GROUP BY d.account_id
+), moved AS (
+    UPDATE ledger_accounts a SET balance_micros = a.balance_micros + c.amount
+    FROM changes c WHERE a.id = c.account_id AND c.running
+), pending AS (
+    INSERT INTO ledger_pending_balances (account_id, amount_micros)
+    SELECT account_id, amount FROM changes WHERE NOT running
+), entries AS (
+    INSERT INTO ledger_entries (transaction_id, account_id, amount_micros)
+    SELECT * FROM amounts WHERE transaction_id IN (SELECT id FROM written)
+)
+SELECT f.all_found, f.ok, array(SELECT id FROM written) AS written FROM funded f
 """
-INSERT_ENTRIES = """
-INSERT INTO ledger_entries (transaction_id, account_id, amount_micros)
-SELECT $1, d.id, d.amount FROM unnest($2::uuid[], $3::bigint[]) AS d (id, amount)
-"""
+RUNNING = sorted(kind.value for kind in RUNNING_BALANCE_KINDS)
+
+
+async def post_all(conn: asyncpg.Connection, transactions: Sequence[NewTransaction]) -> list[UUID]:
+    """Record balanced transactions and move the balances, all or nothing; the ids written.
+
+    Each transaction's postings to one account are summed into one entry and zero amounts
+    dropped; one left with nothing to post is skipped. Not zero-sum → ValueError before any
+    SQL; an unknown account → ValueError. A transaction whose `external_id` is already recorded
+    is skipped (a replayed payment event, even one racing the first). When a balance would go
+    below zero: DomainError(INSUFFICIENT_FUNDS) and nothing written; the caller's transaction
+    stays usable. The wallets touched stay locked until the caller commits: post once per
+    transaction, as late as possible (every transfer of one database transaction in one call).
+    """
+    ids, kinds, video_ids, memos, external_ids = [], [], [], [], []
+    entry_transactions, entry_accounts, entry_amounts = [], [], []
+    for transaction in transactions:
+        net = net_postings(transaction.postings)
+        if not net:
+            continue
+        transaction_id = uuid.uuid4()
+        ids.append(transaction_id)
+        kinds.append(transaction.kind.value)
+        video_ids.append(transaction.video_id)
+        memos.append(transaction.memo)
+        external_ids.append(transaction.external_id)
+        for posting in net:
+            entry_transactions.append(transaction_id)
+            entry_accounts.append(posting.account_id)
+            entry_amounts.append(posting.amount_micros)
+    if not ids:
+        return []
+    row = await conn.fetchrow(
+        POST, ids, kinds, video_ids, memos, external_ids, entry_transactions, entry_accounts, entry_amounts, RUNNING
+    )
+    if not row["all_found"]:
+        raise ValueError(f"no ledger account among {', '.join(map(str, sorted(set(entry_accounts))))}")
+    if not row["ok"]:
+        raise DomainError.of(ErrorCode.INSUFFICIENT_FUNDS, "Not enough funds in the wallet.")
+    written: list[UUID] = row["written"]
+    return written
 
 
 async def post(
@@ -148,62 +274,39 @@ async def post(
     memo: str | None = None,
     external_id: str | None = None,
 ) -> UUID | None:
-    """Record one balanced transaction and move the balances; its id, or None when nothing was written.
-
-    Postings to one account are summed into one entry and zero amounts dropped; nothing left
-    to post → None. Not zero-sum → ValueError before any SQL. `external_id` already recorded
-    → None and nothing written (a replayed payment event, even one racing the first).
-
-    Atomic on its own: inside the caller's transaction it runs in a savepoint, otherwise in a
-    transaction of its own (a transaction begun with a raw BEGIN is refused by asyncpg). When a
-    balance would go below zero it raises DomainError(INSUFFICIENT_FUNDS) after rolling back to
-    that savepoint: nothing of this post is written, and the caller's transaction is still
-    usable (the caller decides whether to roll back the rest). The locks taken stay until the
-    caller commits: post as late as possible in a transaction, and only once, so accounts are
-    always locked in one order.
-    """
-    net = net_postings(postings)
-    if not net:
-        return None
-    try:
-        async with conn.transaction():
-            return await _record(conn, kind, net, video_id, memo, external_id)
-    except asyncpg.CheckViolationError as exc:
-        if exc.constraint_name == BALANCE_NOT_NEGATIVE:
-            raise DomainError.of(ErrorCode.INSUFFICIENT_FUNDS, "Not enough funds in the wallet.") from exc
-        raise
+    """Record one balanced transaction (see `post_all`); its id, or None when nothing was written
+    (nothing to post, or a replayed `external_id`)."""
+    written = await post_all(conn, [NewTransaction(kind, postings, video_id, memo, external_id)])
+    return written[0] if written else None
 
 
-async def _record(
-    conn: asyncpg.Connection,
-    kind: LedgerKind,
-    net: Sequence[Posting],
-    video_id: UUID | None,
-    memo: str | None,
-    external_id: str | None,
-) -> UUID | None:
-    transaction_id: UUID | None = await conn.fetchval(INSERT_TRANSACTION, kind.value, video_id, memo, external_id)
-    if transaction_id is None:
-        return None
-    account_ids = [posting.account_id for posting in net]
-    amounts = [posting.amount_micros for posting in net]
-    locked = await conn.fetch(LOCK_ACCOUNTS, account_ids)
-    if len(locked) != len(account_ids):
-        missing = set(account_ids) - {row["id"] for row in locked}
-        raise ValueError(f"no ledger account {', '.join(map(str, sorted(missing)))}")
-    await conn.execute(APPLY_AMOUNTS, account_ids, amounts)
-    await conn.execute(INSERT_ENTRIES, transaction_id, account_ids, amounts)
-    return transaction_id
+# Folds the pending changes committed so far into the balances (a concurrent post's rows wait for the
+# next fold; a concurrent fold skips the rows this one deleted). Accounts locked in id order.
+FOLD = """
+WITH folded AS (
+    DELETE FROM ledger_pending_balances RETURNING account_id, amount_micros
+), sums AS (
+    SELECT account_id, sum(amount_micros)::bigint AS amount FROM folded GROUP BY account_id
+), locked AS (
+    SELECT a.id FROM ledger_accounts a WHERE a.id IN (SELECT account_id FROM sums) ORDER BY a.id FOR NO KEY UPDATE
+)
+UPDATE ledger_accounts a SET balance_micros = a.balance_micros + s.amount
+FROM sums s JOIN locked l ON l.id = s.account_id WHERE a.id = s.account_id
+"""
 
 
-async def lock_accounts(conn: asyncpg.Connection, *, account_ids: Sequence[UUID]) -> None:
-    """Lock accounts in id order until the caller's transaction ends.
+async def fold_pending_balances(conn: asyncpg.Connection) -> int:
+    """Move the pending changes into `balance_micros`; the number of accounts updated."""
+    status: str = await conn.execute(FOLD)
+    return int(status.split()[-1])
 
-    `post` locks only its own accounts. A transaction that posts more than once (say, escrow →
-    platform, then escrow → holders) calls this first with every account it will touch, so that
-    its locks too are taken in the one global order and it cannot deadlock with another post.
-    """
-    await conn.fetch(LOCK_ACCOUNTS, sorted(set(account_ids)))
+
+# For set-based writers of many transactions (view revenue): accounts locked in id order first, then moved.
+LOCK_ACCOUNTS = "SELECT id FROM ledger_accounts WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE"
+APPLY_AMOUNTS = """
+UPDATE ledger_accounts a SET balance_micros = a.balance_micros + d.amount
+FROM unnest($1::uuid[], $2::bigint[]) AS d (id, amount) WHERE a.id = d.id
+"""
 
 
 async def fund_wallet(

@@ -28,7 +28,7 @@ revenue_share_bps, generation_fee_micros, on_restrict, published_at
 """
 
 
-def _published(row: asyncpg.Record) -> PublishedPolicy:
+def published_policy(row: asyncpg.Record) -> PublishedPolicy:
     policy = Policy(
         version=row["version"],
         audience=Audience(row["audience"]),
@@ -79,7 +79,7 @@ async def publish_policy(
         policy.on_restrict.value,
         published_by,
     )
-    return _published(row)
+    return published_policy(row)
 
 
 CURRENT_POLICIES = f"""
@@ -90,14 +90,14 @@ WHERE character_id = ANY($1::uuid[]) ORDER BY character_id, version DESC
 
 async def current_policies(conn: asyncpg.Connection, *, character_ids: Sequence[UUID]) -> dict[UUID, PublishedPolicy]:
     rows = await conn.fetch(CURRENT_POLICIES, list(character_ids))
-    return {row["character_id"]: _published(row) for row in rows}
+    return {row["character_id"]: published_policy(row) for row in rows}
 
 
 HISTORY = f"SELECT {POLICY_COLUMNS} FROM character_policies WHERE character_id = $1 ORDER BY version DESC"
 
 
 async def policy_history(conn: asyncpg.Connection, *, character_id: UUID) -> list[PublishedPolicy]:
-    return [_published(row) for row in await conn.fetch(HISTORY, character_id)]
+    return [published_policy(row) for row in await conn.fetch(HISTORY, character_id)]
 
 
 EXISTING = "SELECT id FROM characters WHERE id = ANY($1::uuid[])"

@@ -110,17 +110,25 @@ def _video(row: asyncpg.Record) -> Video:
     )
 
 
+# The video and its licenses (in their order) in one statement.
 INSERT_VIDEO = """
-INSERT INTO videos (creator_id, prompt, aspect, duration_seconds, rating, remix_of_id, idempotency_key,
-                    cost_micros, base_price_micros)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-RETURNING id
+WITH video AS (
+    INSERT INTO videos (id, creator_id, prompt, aspect, duration_seconds, rating, remix_of_id, idempotency_key,
+                        cost_micros, base_price_micros)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+)
+INSERT INTO video_licenses (video_id, character_id, position, policy_version, revenue_share_bps,
+                            generation_fee_micros, attribution, review)
+SELECT $1, t.character_id, t.position, t.policy_version, t.share, t.fee, t.attribution, t.review
+FROM unnest($11::uuid[], $12::int[], $13::int[], $14::bigint[], $15::text[], $16::text[])
+    WITH ORDINALITY AS t(character_id, policy_version, share, fee, attribution, review, position)
 """
 
 
 async def insert_video(
     conn: asyncpg.Connection,
     *,
+    video_id: UUID,
     creator_id: UUID,
     prompt: str,
     aspect: str,
@@ -130,9 +138,12 @@ async def insert_video(
     idempotency_key: str | None,
     cost_micros: int,
     base_price_micros: int,
-) -> UUID:
-    video_id: UUID = await conn.fetchval(
+    licenses: Sequence[License],
+) -> None:
+    """A new QUEUED video with its licenses (their `video_id` is `video_id`)."""
+    await conn.execute(
         INSERT_VIDEO,
+        video_id,
         creator_id,
         prompt,
         aspect,
@@ -142,23 +153,6 @@ async def insert_video(
         idempotency_key,
         cost_micros,
         base_price_micros,
-    )
-    return video_id
-
-
-INSERT_LICENSES = """
-INSERT INTO video_licenses (video_id, character_id, position, policy_version, revenue_share_bps,
-                            generation_fee_micros, attribution, review)
-SELECT $1, t.character_id, t.position, t.policy_version, t.share, t.fee, t.attribution, t.review
-FROM unnest($2::uuid[], $3::int[], $4::int[], $5::bigint[], $6::text[], $7::text[])
-    WITH ORDINALITY AS t(character_id, policy_version, share, fee, attribution, review, position)
-"""
-
-
-async def insert_licenses(conn: asyncpg.Connection, *, video_id: UUID, licenses: Sequence[License]) -> None:
-    await conn.execute(
-        INSERT_LICENSES,
-        video_id,
         [lic.character_id for lic in licenses],
         [lic.policy_version for lic in licenses],
         [lic.revenue_share_bps for lic in licenses],
@@ -201,19 +195,6 @@ async def find_by_idempotency_key(conn: asyncpg.Connection, *, creator_id: UUID,
     return video_id
 
 
-GENERATION_COUNTS = """
-SELECT count(*) FILTER (WHERE status IN ('QUEUED', 'GENERATING')) AS active,
-       count(*) FILTER (WHERE created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS today
-FROM videos WHERE creator_id = $1
-"""
-
-
-async def generation_counts(conn: asyncpg.Connection, *, creator_id: UUID) -> tuple[int, int]:
-    """(generations in flight, generations started this UTC day) of a creator."""
-    row = await conn.fetchrow(GENERATION_COUNTS, creator_id)
-    return row["active"], row["today"]
-
-
 SET_STATUS = """
 UPDATE videos SET status = $2, status_reason = $3, updated_at = now(), attempts = attempts + $4 WHERE id = $1
 """
@@ -225,17 +206,22 @@ async def set_status(
     await conn.execute(SET_STATUS, video_id, status, reason, int(attempt))
 
 
-SET_MEDIA = """
-UPDATE videos SET status = 'DRAFT', status_reason = NULL, updated_at = now(),
+# DRAFT with its media, only from GENERATING (a concurrent run that got there first wins).
+SET_DRAFTED = f"""
+UPDATE videos v SET status = 'DRAFT', status_reason = NULL, updated_at = now(),
     media_key = $2, thumbnail_key = $3, manifest_key = $4, content_type = $5, width = $6, height = $7,
     media_duration_seconds = $8, size_bytes = $9, sha256 = $10, generator = $11, model = $12
-WHERE id = $1
+WHERE v.id = $1 AND v.status = 'GENERATING'
+RETURNING {VIDEO_COLUMNS}
 """
 
 
-async def set_drafted(conn: asyncpg.Connection, *, video_id: UUID, media: Media, generator: str, model: str) -> None:
-    await conn.execute(
-        SET_MEDIA,
+async def set_drafted(
+    conn: asyncpg.Connection, *, video_id: UUID, media: Media, generator: str, model: str
+) -> Video | None:
+    """Set a GENERATING video DRAFT with its media; the video now, or None when it was not GENERATING."""
+    row = await conn.fetchrow(
+        SET_DRAFTED,
         video_id,
         media.key,
         media.thumbnail_key,
@@ -249,6 +235,7 @@ async def set_drafted(conn: asyncpg.Connection, *, video_id: UUID, media: Media,
         generator,
         model,
     )
+    return _video(row) if row else None
 
 
 LICENSES = """

@@ -11,7 +11,7 @@ import pytest
 
 from db import ledger_cli
 from db.queries import ledger, users
-from db.queries.ledger import AccountKind, LedgerKind, Posting
+from db.queries.ledger import AccountKind, LedgerKind, NewTransaction, Posting
 from domain.errors import DomainError, ErrorCode
 from settings import Settings
 
@@ -132,20 +132,39 @@ async def test_concurrent_debits_never_overdraw(db_pool: asyncpg.Pool) -> None:
         assert await ledger_cli.verify(conn) == []
 
 
-async def test_a_transaction_posting_twice_can_lock_its_accounts_first(db_pool: asyncpg.Pool) -> None:
+async def test_several_transactions_post_together_or_not_at_all(db_pool: asyncpg.Pool) -> None:
     async with db_pool.acquire() as conn:
         wallet = await funded_wallet(conn, 10)
         escrow, platform = [await ledger.system_account(conn, k) for k in (AccountKind.ESCROW, AccountKind.PLATFORM)]
+        charge = NewTransaction(LedgerKind.GENERATION_CHARGE, [Posting(wallet, -4), Posting(escrow, 4)])
+        fee = NewTransaction(LedgerKind.LICENSE_FEE, [Posting(escrow, -4), Posting(platform, 4)])
         async with conn.transaction():
-            await ledger.lock_accounts(conn, account_ids=[platform, escrow, wallet, escrow])
+            written = await ledger.post_all(conn, [charge, fee])
             async with db_pool.acquire() as other:
+                # The wallet stays locked until the caller commits...
                 with pytest.raises(asyncpg.LockNotAvailableError):
-                    await other.execute("SELECT 1 FROM ledger_accounts WHERE id = $1 FOR UPDATE NOWAIT", platform)
-            await ledger.post(
-                conn, kind=LedgerKind.GENERATION_CHARGE, postings=[Posting(wallet, -4), Posting(escrow, 4)]
-            )
-            await ledger.post(conn, kind=LedgerKind.LICENSE_FEE, postings=[Posting(escrow, -4), Posting(platform, 4)])
-        assert await ledger.balance(conn, account_id=platform) == 4
+                    await other.execute("SELECT 1 FROM ledger_accounts WHERE id = $1 FOR NO KEY UPDATE NOWAIT", wallet)
+                # ...escrow and the platform are not locked at all: their changes wait as pending rows.
+                for account in (escrow, platform):
+                    await other.execute("SELECT 1 FROM ledger_accounts WHERE id = $1 FOR NO KEY UPDATE NOWAIT", account)
+        assert len(written) == 2
+        assert await counts(conn) == (3, 6)
+        assert [await ledger.balance(conn, account_id=a) for a in (wallet, escrow, platform)] == [6, 0, 4]
+        # Together they overdraw the wallet (6 left, 4 + 5 asked): neither is written.
+        overdraw = NewTransaction(LedgerKind.GENERATION_CHARGE, [Posting(wallet, -5), Posting(escrow, 5)])
+        with pytest.raises(DomainError):
+            await ledger.post_all(conn, [charge, overdraw])
+        assert await counts(conn) == (3, 6)
+        assert [await ledger.balance(conn, account_id=a) for a in (wallet, escrow, platform)] == [6, 0, 4]
+        assert await ledger_cli.verify(conn) == []
+
+
+async def test_an_unknown_account_is_refused(db_pool: asyncpg.Pool) -> None:
+    async with db_pool.acquire() as conn:
+        wallet = await funded_wallet(conn, 10)
+        with pytest.raises(ValueError):
+            await ledger.post(conn, kind=LedgerKind.LICENSE_FEE, postings=[Posting(wallet, -1), Posting(uuid4(), 1)])
+        assert await counts(conn) == (1, 2)
 
 
 async def test_a_replayed_external_id_is_credited_once(db_pool: asyncpg.Pool) -> None:
@@ -341,3 +360,36 @@ async def test_the_commands_report_and_exit_non_zero_on_problems(db_pool: asyncp
         await conn.execute("ALTER TABLE ledger_entries ENABLE TRIGGER USER")
     status, lines = await ledger_cli.verify_command(settings.database_url)
     assert (status, len(lines), lines[-1]) == (1, 3, "2 discrepancies found")
+
+
+async def test_escrow_and_platform_changes_wait_pending_and_fold_in_exactly_once(db_pool: asyncpg.Pool) -> None:
+    async with db_pool.acquire() as conn:
+        wallet = await funded_wallet(conn, 100)
+        escrow, platform = [await ledger.system_account(conn, k) for k in (AccountKind.ESCROW, AccountKind.PLATFORM)]
+
+    async def charge_and_settle() -> None:
+        async with db_pool.acquire() as conn, conn.transaction():
+            await ledger.post(
+                conn, kind=LedgerKind.GENERATION_CHARGE, postings=[Posting(wallet, -2), Posting(escrow, 2)]
+            )
+        async with db_pool.acquire() as conn, conn.transaction():
+            await ledger.post(conn, kind=LedgerKind.LICENSE_FEE, postings=[Posting(escrow, -2), Posting(platform, 2)])
+
+    async def fold() -> None:
+        async with db_pool.acquire() as conn:
+            await ledger.fold_pending_balances(conn)
+
+    # Posts and folds interleave; escrow and platform rows are never locked by a post.
+    await asyncio.gather(*(charge_and_settle() for _ in range(20)), *(fold() for _ in range(5)))
+    async with db_pool.acquire() as conn:
+        balances = [await ledger.balance(conn, account_id=a) for a in (wallet, escrow, platform)]
+        assert balances == [60, 0, 40]
+        assert await ledger_cli.verify(conn) == []
+        await ledger.fold_pending_balances(conn)
+        assert await conn.fetchval("SELECT count(*) FROM ledger_pending_balances") == 0
+        stored = await conn.fetch(
+            "SELECT id, balance_micros FROM ledger_accounts WHERE id = ANY($1::uuid[])", [escrow, platform]
+        )
+        assert {r["id"]: r["balance_micros"] for r in stored} == {escrow: 0, platform: 40}
+        assert [await ledger.balance(conn, account_id=a) for a in (wallet, escrow, platform)] == balances
+        assert await ledger_cli.verify(conn) == []

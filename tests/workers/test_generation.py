@@ -16,6 +16,8 @@ from redis.asyncio import Redis
 
 from api.ids import from_global_id
 from db.ledger_cli import grant, verify
+from db.queries import earnings, ledger
+from db.queries.ledger import AccountKind
 from settings import Settings
 from tests.helpers import Account, GraphQLClient, create_character, create_holder, create_user, policy
 from tests.workers.fake_provider import FakeProvider, render_sample_mp4, serving
@@ -128,10 +130,17 @@ async def test_the_whole_flow_ends_with_a_real_mp4(
     assert [c["policy_version"] for c in manifest["characters"]] == [1]
     # escrow settled: the fee to the holder, the (waived) base price to the platform
     holder_balance = await db_pool.fetchval(
-        "SELECT a.balance_micros FROM ledger_accounts a WHERE a.holder_id = $1", uuid_of(holder)
+        f"SELECT {ledger.BALANCE} FROM ledger_accounts a WHERE a.holder_id = $1", uuid_of(holder)
     )
     assert holder_balance == 250_000
-    assert await db_pool.fetchval("SELECT balance_micros FROM ledger_accounts WHERE kind = 'ESCROW'") == 0
+    async with db_pool.acquire() as conn:
+        escrow = await ledger.system_account(conn, AccountKind.ESCROW)
+        assert await ledger.balance(conn, account_id=escrow) == 0
+        # Folding the pending changes into the balances changes no balance.
+        await ledger.fold_pending_balances(conn)
+        assert await ledger.balance(conn, account_id=escrow) == 0
+        assert await conn.fetchval("SELECT count(*) FROM ledger_pending_balances") == 0
+        assert await earnings.holder_balance(conn, holder_id=uuid_of(holder)) == 250_000
 
 
 async def test_policy_denied_charges_nothing_and_counts_the_denial(
