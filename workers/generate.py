@@ -90,23 +90,27 @@ async def generate(ctx: dict[str, Any], video_id: str) -> str:
 
 async def _start(job: Job, video_id: UUID) -> tuple[videos.Video, dict[str, Any]] | None:
     """Claim the video (GENERATING) unless it moved on or a policy now refuses it (FAILED, refunded);
-    the video and the provenance facts it is rendered with."""
-    async with job.pool.acquire() as conn, conn.transaction():
-        video = await videos.lock_video(conn, video_id=video_id)
+    the video and the provenance facts it is rendered with.
+
+    No lock is needed to claim: the update only moves a video still in flight, so a run that lost
+    the race (its video finished, failed or was deleted meanwhile) does nothing.
+    """
+    async with job.pool.acquire() as conn:
+        video = await videos.get_video(conn, video_id=video_id)
         if video is None or video.status not in IN_FLIGHT:
             return None
-        facts = await provenance(conn, video, generator=job.generator.name)
         decision = await reevaluate(conn, video)
-        if decision.decision is Decision.DENY:
-            reasons = "; ".join(reason.message for reason in decision.denial_reasons)
-            await videos.set_status(conn, video_id=video_id, status="FAILED", reason=f"Refused: {reasons}")
-            await refund(conn, video)
-            status = "FAILED"
-        else:
-            await videos.set_status(conn, video_id=video_id, status="GENERATING", attempt=True)
-            status = "GENERATING"
-    await job.publish(video_id, status)
-    return (video, facts) if status == "GENERATING" else None
+        if decision.decision is not Decision.DENY:
+            facts = await provenance(conn, video, generator=job.generator.name)
+            claimed = await videos.claim_generation(conn, video_id=video_id, statuses=IN_FLIGHT)
+    if decision.decision is Decision.DENY:
+        reasons = "; ".join(reason.message for reason in decision.denial_reasons)
+        await fail(job.pool, job.redis, video_id, f"Refused: {reasons}")
+        return None
+    if not claimed:
+        return None
+    await job.publish(video_id, "GENERATING")
+    return video, facts
 
 
 async def fail(pool: asyncpg.Pool, redis: ArqRedis, video_id: UUID, reason: str) -> None:

@@ -195,6 +195,18 @@ async def find_by_idempotency_key(conn: asyncpg.Connection, *, creator_id: UUID,
     return video_id
 
 
+CLAIM_GENERATION = """
+UPDATE videos SET status = 'GENERATING', status_reason = NULL, updated_at = now(), attempts = attempts + 1
+WHERE id = $1 AND status = ANY($2::text[])
+"""
+
+
+async def claim_generation(conn: asyncpg.Connection, *, video_id: UUID, statuses: Sequence[str]) -> bool:
+    """GENERATING (one more attempt) if the video is in one of `statuses`; whether it was."""
+    status: str = await conn.execute(CLAIM_GENERATION, video_id, list(statuses))
+    return status == "UPDATE 1"
+
+
 SET_STATUS = """
 UPDATE videos SET status = $2, status_reason = $3, updated_at = now(), attempts = attempts + $4 WHERE id = $1
 """
