@@ -139,8 +139,7 @@ async def _finish(job: Job, video_id: UUID, media: videos.Media, model: str) -> 
             users=[video.creator_id],
             members_of_holders_of=list(video.character_ids),
         )
-    await job.publish(video_id, "DRAFT")
-    await activity.publish(job.redis, event)
+    await activity.publish(job.redis, event, also={keys.video_status_channel(video_id): "DRAFT"})
     return "drafted"
 
 

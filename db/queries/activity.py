@@ -9,7 +9,7 @@ rules decide who sees what.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -111,17 +111,19 @@ async def record(
     )
 
 
-async def publish(redis: Redis, event: Event) -> None:
+async def publish(redis: Redis, event: Event, *, also: Mapping[str, str] | None = None) -> None:
     """Announce a committed event to the inbox channel of each recipient and each concerned character's
-    channel (nothing when nobody received it). Fire and forget: the rows stay the source of truth."""
-    if not event.recipient_ids:
-        return
-    channels = [keys.activity_inbox_channel(user_id) for user_id in event.recipient_ids]
-    channels += [keys.character_activity_channel(character_id) for character_id in event.character_ids]
-    message = announcement(event)
-    for start in range(0, len(channels), PUBLISH_BATCH):
+    channel (nothing when nobody received it). Fire and forget: the rows stay the source of truth.
+    `also` (channel → message) goes out in the same round trip, e.g. the video's new status."""
+    messages = list((also or {}).items())
+    if event.recipient_ids:
+        channels = [keys.activity_inbox_channel(user_id) for user_id in event.recipient_ids]
+        channels += [keys.character_activity_channel(character_id) for character_id in event.character_ids]
+        message = announcement(event)
+        messages += [(channel, message) for channel in channels]
+    for start in range(0, len(messages), PUBLISH_BATCH):
         async with redis.pipeline(transaction=False) as pipe:
-            for channel in channels[start : start + PUBLISH_BATCH]:
+            for channel, message in messages[start : start + PUBLISH_BATCH]:
                 pipe.publish(channel, message)
             await pipe.execute()
 

@@ -29,6 +29,8 @@ CONTENT_TYPES = {
     ".webp": "image/webp",
 }
 
+INLINE_BYTES = 64 * 1024  # put_bytes writes data up to this size on the event loop
+
 
 class DirectoryStorage:
     """Files at ``media_dir/key``, written atomically (a temporary file renamed into place), so a
@@ -57,7 +59,10 @@ class DirectoryStorage:
 
     async def put_bytes(self, key: str, data: bytes, content_type: str) -> StoredObject:
         target = self.path(key)
-        size, sha256 = await asyncio.to_thread(_write_atomically, target, [data])
+        if len(data) <= INLINE_BYTES:  # a manifest: a thread hop would cost more than the write
+            size, sha256 = _write_atomically(target, [data])
+        else:
+            size, sha256 = await asyncio.to_thread(_write_atomically, target, [data])
         return StoredObject(key, self.url(key), size, sha256, content_type)
 
     async def delete(self, key: str) -> None:
