@@ -21,9 +21,9 @@ from db.queries.ledger import AccountKind
 from settings import Settings
 from tests.helpers import Account, GraphQLClient, create_character, create_holder, create_user, policy
 from tests.workers.fake_provider import FakeProvider, render_sample_mp4, serving
-from workers.generate import reconcile
+from workers.generate import generate, reconcile
 from workers.media import probe
-from workers.settings import worker_settings
+from workers.settings import on_shutdown, on_startup, worker_settings
 
 CREATE_REMIX = """
 mutation Create($input: RemixInput!) {
@@ -245,6 +245,25 @@ async def test_abandoned_job_is_completed_by_the_reconciler_and_charged_once(
     assert status == "DRAFT"
     kinds = [r["kind"] for r in await db_pool.fetch("SELECT kind FROM ledger_transactions WHERE video_id IS NOT NULL")]
     assert sorted(kinds).count("GENERATION_REFUND") == 0
+
+
+async def test_two_runs_of_one_generation_racing_draft_it_once_and_settle_once(
+    client: GraphQLClient, db_pool: asyncpg.Pool, settings: Settings, app: Any
+) -> None:
+    fan = await create_user(client, handle="fan")
+    await fund(db_pool, fan, 1_000_000)
+    video_id = uuid_of((await remix(client, fan, "a lighthouse", durationSeconds=1))["video"]["id"])
+    services = app.state.services
+    ctx: dict[str, Any] = {"settings": settings.model_copy(update={"generator": "noop"}), "redis": services.redis}
+    await on_startup(ctx)
+    try:
+        results = await asyncio.gather(*(generate({**ctx, "job_try": 1}, str(video_id)) for _ in range(4)))
+    finally:
+        await on_shutdown(ctx)
+    assert results.count("drafted") == 1, results
+    assert await db_pool.fetchval("SELECT status FROM videos WHERE id = $1", video_id) == "DRAFT"
+    drafted = "SELECT count(*) FROM activities WHERE video_id = $1 AND kind = 'VIDEO_DRAFTED'"
+    assert await db_pool.fetchval(drafted, video_id) == 1  # finished (and settled) by one run only
 
 
 async def test_flushall_with_queued_videos_recovers_all(
