@@ -31,7 +31,11 @@ class GenerationConfig:
 @dataclass(frozen=True)
 class Created:
     video_id: UUID
-    new: bool  # False when an earlier request with the same idempotency key made it
+    video: videos.Video | None  # the new video; None when an earlier request with the same idempotency key made it
+
+    @property
+    def new(self) -> bool:
+        return self.video is not None
 
 
 class _Denied(Exception):
@@ -62,14 +66,14 @@ async def create_generation(
                     conn, creator_id=request.creator_id, key=idempotency_key
                 )
                 if existing is not None:
-                    return Created(existing, new=False)
+                    return Created(existing, None)
             plan = await plan_remix(conn, catalog, config.pricing, request)
             if plan.decision.decision is Decision.DENY:
                 raise _Denied(plan)
             _check_quotas(config, plan)
-            video_id = await _insert(conn, plan, request, aspect=aspect, idempotency_key=idempotency_key)
-            await charge(conn, video_id=video_id, creator_id=request.creator_id, amount=plan.quote.total_micros)
-            return Created(video_id, new=True)
+            video = await _insert(conn, plan, request, aspect=aspect, idempotency_key=idempotency_key)
+            await charge(conn, video_id=video.id, creator_id=request.creator_id, amount=plan.quote.total_micros)
+            return Created(video.id, video)
     except _Denied as denied:
         # The refusal itself is counted (the holders' demand signal), in a transaction of its own.
         async with conn.transaction():
@@ -88,7 +92,7 @@ def _check_quotas(config: GenerationConfig, plan: RemixPlan) -> None:
 
 async def _insert(
     conn: asyncpg.Connection, plan: RemixPlan, request: RemixRequest, *, aspect: str, idempotency_key: str | None
-) -> UUID:
+) -> videos.Video:
     video_id = uuid.uuid4()
     fees = {fee.character_id: fee.micros for fee in plan.quote.fees}
     reviewing = set(plan.decision.reviewing_character_ids)
@@ -105,7 +109,7 @@ async def _insert(
         )
         for c in plan.characters
     ]
-    await videos.insert_video(
+    return await videos.insert_video(
         conn,
         video_id=video_id,
         creator_id=request.creator_id,
@@ -119,7 +123,6 @@ async def _insert(
         base_price_micros=plan.quote.base_micros,
         licenses=licenses,
     )
-    return video_id
 
 
 async def charge(conn: asyncpg.Connection, *, video_id: UUID, creator_id: UUID, amount: int) -> None:

@@ -57,6 +57,7 @@ class RemixMutations:
                 )
         except DomainError as error:
             return VideoPayload(user_errors=user_errors(error))
-        if created.new:
+        if created.video is not None:
             await enqueue_generation(services.redis, created.video_id)
+            info.context.loaders.video.prime(created.video_id, created.video)  # as written: no read back
         return VideoPayload(video=await load_video(info, created.video_id))

@@ -61,12 +61,13 @@ class License:
     review_note: str | None
 
 
-VIDEO_COLUMNS = """
+VIDEO_FIELDS = """
 v.id, v.creator_id, v.prompt, v.caption, v.status, v.status_reason, v.aspect, v.duration_seconds, v.rating,
 v.remix_of_id, v.cost_micros, v.base_price_micros, v.attempts, v.created_at, v.updated_at, v.published_at,
 v.media_key, v.thumbnail_key, v.manifest_key, v.content_type, v.width, v.height, v.media_duration_seconds,
-v.size_bytes, v.sha256, v.like_count, v.comment_count, v.remix_count,
-coalesce((SELECT array_agg(l.character_id ORDER BY l.position) FROM video_licenses l WHERE l.video_id = v.id), '{}')
+v.size_bytes, v.sha256, v.like_count, v.comment_count, v.remix_count"""
+VIDEO_COLUMNS = f"""{VIDEO_FIELDS},
+coalesce((SELECT array_agg(l.character_id ORDER BY l.position) FROM video_licenses l WHERE l.video_id = v.id), '{{}}')
     AS character_ids
 """
 
@@ -110,18 +111,21 @@ def _video(row: asyncpg.Record) -> Video:
     )
 
 
-# The video and its licenses (in their order) in one statement.
-INSERT_VIDEO = """
-WITH video AS (
+# The video and its licenses (in their order) in one statement; the new row.
+INSERT_VIDEO = f"""
+WITH v AS (
     INSERT INTO videos (id, creator_id, prompt, aspect, duration_seconds, rating, remix_of_id, idempotency_key,
                         cost_micros, base_price_micros)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+    RETURNING *
+), licenses AS (
+    INSERT INTO video_licenses (video_id, character_id, position, policy_version, revenue_share_bps,
+                                generation_fee_micros, attribution, review)
+    SELECT $1, t.character_id, t.position, t.policy_version, t.share, t.fee, t.attribution, t.review
+    FROM unnest($11::uuid[], $12::int[], $13::int[], $14::bigint[], $15::text[], $16::text[])
+        WITH ORDINALITY AS t(character_id, policy_version, share, fee, attribution, review, position)
 )
-INSERT INTO video_licenses (video_id, character_id, position, policy_version, revenue_share_bps,
-                            generation_fee_micros, attribution, review)
-SELECT $1, t.character_id, t.position, t.policy_version, t.share, t.fee, t.attribution, t.review
-FROM unnest($11::uuid[], $12::int[], $13::int[], $14::bigint[], $15::text[], $16::text[])
-    WITH ORDINALITY AS t(character_id, policy_version, share, fee, attribution, review, position)
+SELECT {VIDEO_FIELDS}, $11::uuid[] AS character_ids FROM v
 """
 
 
@@ -139,9 +143,9 @@ async def insert_video(
     cost_micros: int,
     base_price_micros: int,
     licenses: Sequence[License],
-) -> None:
+) -> Video:
     """A new QUEUED video with its licenses (their `video_id` is `video_id`)."""
-    await conn.execute(
+    row = await conn.fetchrow(
         INSERT_VIDEO,
         video_id,
         creator_id,
@@ -160,6 +164,7 @@ async def insert_video(
         [lic.attribution for lic in licenses],
         [lic.review for lic in licenses],
     )
+    return _video(row)
 
 
 GET_VIDEOS = f"SELECT {VIDEO_COLUMNS} FROM videos v WHERE v.id = ANY($1::uuid[])"
