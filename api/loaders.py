@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Sequence
-from typing import TypeVar
+from asyncio import Future
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from typing import TypeGuard, TypeVar
 from uuid import UUID
 
 import asyncpg
@@ -13,35 +14,52 @@ from db.queries import activity, characters, holders, policies, social, users, v
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Loaders:
-    """Created per request, for one viewer (DataLoader caches must not outlive the request)."""
+    """Created per request, for one viewer (DataLoader caches must not outlive the request).
+
+    The batch functions hold the pool, not the Loaders: no reference cycle keeps a request's
+    loaded rows alive until the garbage collector runs.
+    """
 
     def __init__(self, pool: asyncpg.Pool, viewer_id: UUID | None) -> None:
         self._pool = pool
         self._viewer_id = viewer_id
         self._memberships: frozenset[UUID] | None = None
         self._ancestry_loaded: set[UUID] = set()
-        self.user = self._by_id(lambda conn, ids: users.get_users(conn, user_ids=ids), lambda u: u.id)
-        self.holder = self._by_id(lambda conn, ids: holders.get_holders(conn, holder_ids=ids), lambda h: h.id)
-        self.character = self._by_id(
-            lambda conn, ids: characters.get_characters(conn, character_ids=ids), lambda c: c.id
+        self.user = _by_id(pool, lambda conn, ids: users.get_users(conn, user_ids=ids), lambda u: u.id)
+        self.holder = _by_id(pool, lambda conn, ids: holders.get_holders(conn, holder_ids=ids), lambda h: h.id)
+        self.character = _by_id(
+            pool, lambda conn, ids: characters.get_characters(conn, character_ids=ids), lambda c: c.id
         )
-        self.video = self._by_id(lambda conn, ids: videos.get_videos(conn, video_ids=ids), lambda v: v.id)
-        self.activity = self._by_id(lambda conn, ids: activity.get_activities(conn, activity_ids=ids), lambda a: a.id)
-        self.licenses = DataLoader[UUID, list[videos.License]](self._load_licenses)
-        self.current_policy = DataLoader[UUID, policies.PublishedPolicy | None](self._load_current_policies)
-        self.cameo_of_user = DataLoader[UUID, UUID | None](self._load_cameos)
-        self.viewer_follows_user = self._viewer_set(
-            lambda conn, viewer, ids: users.followed_among(conn, follower_id=viewer, user_ids=ids)
+        self.video = _by_id(pool, lambda conn, ids: videos.get_videos(conn, video_ids=ids), lambda v: v.id)
+        self.activity = _by_id(pool, lambda conn, ids: activity.get_activities(conn, activity_ids=ids), lambda a: a.id)
+        self.licenses = _grouped(
+            pool, lambda conn, ids: videos.licenses_of(conn, video_ids=ids), lambda lic: lic.video_id
         )
-        self.viewer_follows_character = self._viewer_set(
-            lambda conn, viewer, ids: characters.followed_among(conn, user_id=viewer, character_ids=ids)
+        self.current_policy = _mapped(pool, lambda conn, ids: policies.current_policies(conn, character_ids=ids))
+        self.cameo_of_user = _mapped(pool, lambda conn, ids: characters.cameo_of_users(conn, user_ids=ids))
+        self.viewer_follows_user = _viewer_set(
+            pool, viewer_id, lambda conn, viewer, ids: users.followed_among(conn, follower_id=viewer, user_ids=ids)
         )
-        self.viewer_likes = self._viewer_set(
-            lambda conn, viewer, ids: social.liked_among(conn, user_id=viewer, video_ids=ids)
+        self.viewer_follows_character = _viewer_set(
+            pool,
+            viewer_id,
+            lambda conn, viewer, ids: characters.followed_among(conn, user_id=viewer, character_ids=ids),
         )
+        self.viewer_likes = _viewer_set(
+            pool, viewer_id, lambda conn, viewer, ids: social.liked_among(conn, user_id=viewer, video_ids=ids)
+        )
+
+    def clear(self) -> None:
+        """Forget everything loaded (once the operation is done: graphql-core's executor keeps the
+        context in a reference cycle, and the rows would otherwise wait for the garbage collector)."""
+        for loader in vars(self).values():
+            if isinstance(loader, DataLoader):
+                loader.clear_all()
 
     async def prime_ancestors(self, video_id: UUID) -> None:
         """Load a video's whole remix ancestry in one query, so remixOf { remixOf { ... } } costs one trip."""
@@ -63,44 +81,98 @@ class Loaders:
                     self._memberships = await holders.member_holder_ids(conn, user_id=self._viewer_id)
         return self._memberships
 
-    def _by_id(
-        self,
-        fetch: Callable[[asyncpg.Connection, list[K]], Awaitable[Sequence[V]]],
-        key: Callable[[V], K],
-    ) -> DataLoader[K, V | None]:
-        async def load(ids: list[K]) -> list[V | None]:
-            async with self._pool.acquire() as conn:
-                found = {key(row): row for row in await fetch(conn, ids)}
-            return [found.get(i) for i in ids]
+    async def prime_characters(self, conn: asyncpg.Connection, ids: Sequence[UUID]) -> None:
+        """Load characters with their holders and current policies in one statement (three loaders primed)."""
+        if not ids:
+            return
+        for character, holder, policy in await characters.with_holders_and_policies(conn, character_ids=ids):
+            self.character.prime(character.id, character)
+            self.holder.prime(holder.id, holder)
+            self.current_policy.prime(character.id, policy)
 
-        return DataLoader(load)
+    async def prime_users(self, conn: asyncpg.Connection, ids: Sequence[UUID]) -> None:
+        if ids:
+            self.user.prime_many({user.id: user for user in await users.get_users(conn, user_ids=ids)})
 
-    def _viewer_set(
-        self, fetch: Callable[[asyncpg.Connection, UUID, list[UUID]], Awaitable[set[UUID]]]
-    ) -> DataLoader[UUID, bool]:
-        async def load(ids: list[UUID]) -> list[bool]:
-            if self._viewer_id is None:
-                return [False] * len(ids)
-            async with self._pool.acquire() as conn:
-                found = await fetch(conn, self._viewer_id, ids)
-            return [i in found for i in ids]
 
-        return DataLoader(load)
+def _by_id(
+    pool: asyncpg.Pool,
+    fetch: Callable[[asyncpg.Connection, list[K]], Awaitable[Sequence[V]]],
+    key: Callable[[V], K],
+) -> DataLoader[K, V | None]:
+    async def load(ids: list[K]) -> list[V | None]:
+        async with pool.acquire() as conn:
+            found = {key(row): row for row in await fetch(conn, ids)}
+        return [found.get(i) for i in ids]
 
-    async def _load_licenses(self, ids: list[UUID]) -> list[list[videos.License]]:
-        async with self._pool.acquire() as conn:
-            rows = await videos.licenses_of(conn, video_ids=ids)
-        by_video: dict[UUID, list[videos.License]] = {i: [] for i in ids}
+    return DataLoader(load)
+
+
+def _grouped(
+    pool: asyncpg.Pool,
+    fetch: Callable[[asyncpg.Connection, list[K]], Awaitable[Sequence[V]]],
+    key: Callable[[V], K],
+) -> DataLoader[K, list[V]]:
+    async def load(ids: list[K]) -> list[list[V]]:
+        async with pool.acquire() as conn:
+            rows = await fetch(conn, ids)
+        by_key: dict[K, list[V]] = {i: [] for i in ids}
         for row in rows:
-            by_video[row.video_id].append(row)
-        return [by_video[i] for i in ids]
+            by_key[key(row)].append(row)
+        return [by_key[i] for i in ids]
 
-    async def _load_current_policies(self, ids: list[UUID]) -> list[policies.PublishedPolicy | None]:
-        async with self._pool.acquire() as conn:
-            found = await policies.current_policies(conn, character_ids=ids)
+    return DataLoader(load)
+
+
+def _mapped(
+    pool: asyncpg.Pool, fetch: Callable[[asyncpg.Connection, list[K]], Awaitable[Mapping[K, V]]]
+) -> DataLoader[K, V | None]:
+    async def load(ids: list[K]) -> list[V | None]:
+        async with pool.acquire() as conn:
+            found = await fetch(conn, ids)
         return [found.get(i) for i in ids]
 
-    async def _load_cameos(self, ids: list[UUID]) -> list[UUID | None]:
-        async with self._pool.acquire() as conn:
-            found = await characters.cameo_of_users(conn, user_ids=ids)
-        return [found.get(i) for i in ids]
+    return DataLoader(load)
+
+
+def _viewer_set(
+    pool: asyncpg.Pool,
+    viewer_id: UUID | None,
+    fetch: Callable[[asyncpg.Connection, UUID, list[UUID]], Awaitable[set[UUID]]],
+) -> DataLoader[UUID, bool]:
+    async def load(ids: list[UUID]) -> list[bool]:
+        if viewer_id is None:
+            return [False] * len(ids)
+        async with pool.acquire() as conn:
+            found = await fetch(conn, viewer_id, ids)
+        return [i in found for i in ids]
+
+    return DataLoader(load)
+
+
+def loaded(loader: DataLoader[K, V], key: K, convert: Callable[[V], R]) -> R | Awaitable[R]:
+    """`convert` of the value when this request has loaded (or primed) it already, else an awaitable of it.
+
+    A resolver returning this is a plain function: for data loaded up front graphql-core gets a
+    value, and makes no coroutine, future or task for it.
+    """
+    future = loader.cache_map.get(key)
+    if _ready(future):
+        return convert(future.result())
+    return _converted(loader.load(key), convert)
+
+
+def loaded_many(loader: DataLoader[K, V], keys: Sequence[K], convert: Callable[[list[V]], R]) -> R | Awaitable[R]:
+    """`loaded` for several keys: `convert` of their values, in key order."""
+    futures = [loader.cache_map.get(key) for key in keys]
+    if all(_ready(future) for future in futures):
+        return convert([future.result() for future in futures if future is not None])
+    return _converted(loader.load_many(keys), convert)
+
+
+def _ready(future: Future[V] | None) -> TypeGuard[Future[V]]:
+    return future is not None and future.done() and not future.cancelled() and future.exception() is None
+
+
+async def _converted(pending: Awaitable[T], convert: Callable[[T], R]) -> R:
+    return convert(await pending)

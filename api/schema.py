@@ -16,6 +16,7 @@ from api.activity.mutations import ActivityMutations
 from api.activity.subscriptions import ActivitySubscriptions
 from api.characters.mutations import CharacterMutations
 from api.characters.queries import CharacterQueries
+from api.execution import PlainFieldsExecutor, call_resolvers_directly
 from api.extensions import default_extensions
 from api.feed.queries import FeedQueries
 from api.holders.mutations import HolderMutations
@@ -59,8 +60,10 @@ def build_schema() -> FanreelSchema:
         subscription=Subscription,
         extensions=default_extensions(),
         config=StrawberryConfig(scalar_map=SCALAR_MAP),
+        execution_context_class=PlainFieldsExecutor,
     )
     serve_natively(built)  # recordViews skips strawberry's per-event argument conversion
+    call_resolvers_directly(built)
     return built
 
 

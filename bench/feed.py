@@ -414,6 +414,7 @@ def plain_app(database_url: str, public_base_url: str) -> Any:
     from starlette.routing import Route
 
     from api.auth import bearer_token
+    from api.runtime import tune_gc
     from db.pool import create_pool
 
     state: dict[str, asyncpg.Pool] = {}
@@ -422,6 +423,7 @@ def plain_app(database_url: str, public_base_url: str) -> Any:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         state["pool"] = await create_pool(database_url)  # the API's pool, same sizes
+        tune_gc()  # as the API's lifespan does
         yield
         await state["pool"].close()
 
@@ -656,7 +658,7 @@ async def database_timings(database_url: str, data: DataSet, base_url: str, plan
                 samples.append((time.perf_counter() - started) * 1000)
             print(f"  SQL alone, {label:42s} median {sorted(samples[1:])[2]:8.2f} ms", flush=True)
         plan = await conn.fetch(
-            "EXPLAIN (ANALYZE, BUFFERS) " + feed.FOLLOWED_PAGE, data.viewer_id, None, None, PAGE + 1
+            "EXPLAIN (ANALYZE, BUFFERS) " + feed.FOLLOWED_PAGE, data.viewer_id, None, None, PAGE + 1, feed.RECENT_WINDOW
         )
         text = "\n".join(r[0] for r in plan) + "\n"
         await asyncio.to_thread(plan_file.parent.mkdir, parents=True, exist_ok=True)

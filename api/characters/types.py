@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
@@ -18,11 +19,12 @@ from api.enums import (
 )
 from api.errors import Forbidden
 from api.ids import to_global_id
+from api.loaders import loaded
 from api.money import MoneyType
 from api.node import Node, register_node
 from api.pagination import Connection, decode_cursor, page_size
 from db import remix
-from db.queries import characters, feed, policies
+from db.queries import characters, feed, holders, policies
 from domain import policy as rules
 
 if TYPE_CHECKING:
@@ -146,26 +148,21 @@ class Character(Node):
             follower_count=row.follower_count,
         )
 
-    @strawberry.field
-    async def holder(self, info: Info) -> Annotated[Holder, strawberry.lazy("api.holders.types")]:
-        from api.holders.types import Holder
+    # holder and policy are plain functions: synchronous when the list loaded them up front.
+    @strawberry.field(graphql_type=Annotated["Holder", strawberry.lazy("api.holders.types")])
+    def holder(self, info: Info) -> Holder | Awaitable[Holder]:
+        return loaded(info.context.loaders.holder, self.holder_id, _holder)
 
-        row = await info.context.loaders.holder.load(self.holder_id)
-        assert row is not None, "characters.holder_id is a foreign key"
-        return Holder.from_row(row)
-
-    @strawberry.field(description="The policy in force: the latest published version.")
-    async def policy(self, info: Info) -> CharacterPolicy:
-        published = await info.context.loaders.current_policy.load(self.raw_id)
-        assert published is not None, "every character is created with policy version 1"
-        return CharacterPolicy.of(published)
+    @strawberry.field(graphql_type=CharacterPolicy, description="The policy in force: the latest published version.")
+    def policy(self, info: Info) -> CharacterPolicy | Awaitable[CharacterPolicy]:
+        return loaded(info.context.loaders.current_policy, self.raw_id, _current_policy)
 
     @strawberry.field(
         description="Every published version, newest first (members only for versions other than the current)."
     )
     async def policy_history(self, info: Info) -> list[CharacterPolicy]:
         if self.holder_id not in await info.context.loaders.viewer_holder_ids():
-            return [await self.policy(info)]
+            return [_current_policy(await info.context.loaders.current_policy.load(self.raw_id))]
         async with info.context.pool.acquire() as conn:
             history = await policies.policy_history(conn, character_id=self.raw_id)
         return [CharacterPolicy.of(published) for published in history]
@@ -223,6 +220,18 @@ class Character(Node):
         async with info.context.pool.acquire() as conn:
             counts = await policies.denied_counts(conn, character_id=self.raw_id, start=from_, end=to)
         return [DeniedAttemptCount(code=code, count=count) for code, count in counts]
+
+
+def _holder(row: holders.Holder | None) -> Holder:
+    from api.holders.types import Holder
+
+    assert row is not None, "characters.holder_id is a foreign key"
+    return Holder.from_row(row)
+
+
+def _current_policy(published: policies.PublishedPolicy | None) -> CharacterPolicy:
+    assert published is not None, "every character is created with policy version 1"
+    return CharacterPolicy.of(published)
 
 
 async def load_character(info: Info, character_id: UUID) -> Character | None:

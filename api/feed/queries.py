@@ -6,12 +6,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import asyncpg
 import strawberry
 
 from api.context import Info
 from api.errors import BadUserInput
 from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
-from api.videos.types import Video, prime
+from api.selection import selected
+from api.videos.types import Video, prefetch, prime
 from db.queries import feed, videos
 
 
@@ -34,10 +36,17 @@ def _same(value: Any) -> Any:
     return value
 
 
-def _page(
-    info: Info, rows: list[tuple[videos.Listed, tuple[Any, ...]]], size: int, after: str | None
+async def _page(
+    info: Info,
+    conn: asyncpg.Connection,
+    rows: list[tuple[videos.Listed, tuple[Any, ...]]],
+    size: int,
+    after: str | None,
 ) -> Connection[Video]:
+    """The page, with what its selection shows of creators and characters loaded on `conn`."""
     prime(info, (row for row, _ in rows))
+    asked = selected(info.selected_fields, info.field_name, "edges", "node")
+    await prefetch(info, conn, [row.video for row, _ in rows[:size]], asked)
     return connection(rows, size, lambda r: Video.from_row(r[0].video), lambda r: encode_cursor(*r[1]), after=after)
 
 
@@ -58,7 +67,7 @@ class FeedQueries:
                 trending_after=trending_after,
                 limit=size + 1,
             )
-        return _page(info, rows, size, after)
+            return await _page(info, conn, rows, size, after)
 
     @strawberry.field(description="Published videos ranked by recent engagement.")
     async def trending(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Video]:
@@ -66,4 +75,4 @@ class FeedQueries:
         keyset = decode_cursor(after, int, int)
         async with info.context.pool.acquire() as conn:
             rows = await feed.trending(conn, viewer_id=info.context.viewer_id, after=keyset, limit=size + 1)
-        return _page(info, list(rows), size, after)
+            return await _page(info, conn, list(rows), size, after)

@@ -2,24 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
+import asyncpg
 import strawberry
+from strawberry.types.nodes import SelectedField
 
 from api.accounts.types import User
 from api.characters.types import Character
 from api.context import Info
 from api.enums import ContentRatingType
 from api.ids import to_global_id
+from api.loaders import loaded, loaded_many
 from api.money import MoneyType
 from api.node import Node, register_node
 from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from api.remix.types import AspectType
-from db.queries import feed, social, videos
+from api.selection import selected
+from db.queries import characters, feed, social, users, videos
 from domain.rating import Rating
 
 if TYPE_CHECKING:
@@ -57,17 +61,36 @@ ReviewStateType = strawberry.enum(ReviewState, name="ReviewState")
 class VideoLicense:
     policy_version: int
     revenue_share_bps: int
-    generation_fee: MoneyType
     attribution: str | None
     review: ReviewStateType  # type: ignore[valid-type]
     review_note: str | None
     character_id: strawberry.Private[UUID]
+    generation_fee_micros: strawberry.Private[int]
+
+    @classmethod
+    def of(cls, lic: videos.License) -> VideoLicense:
+        return cls(
+            character_id=lic.character_id,
+            policy_version=lic.policy_version,
+            revenue_share_bps=lic.revenue_share_bps,
+            generation_fee_micros=lic.generation_fee_micros,
+            attribution=lic.attribution,
+            review=ReviewState(lic.review),
+            review_note=lic.review_note,
+        )
 
     @strawberry.field
-    async def character(self, info: Info) -> Character:
-        row = await info.context.loaders.character.load(self.character_id)
-        assert row is not None
-        return Character.from_row(row)
+    def generation_fee(self) -> MoneyType:
+        return MoneyType.usd(self.generation_fee_micros)
+
+    @strawberry.field(graphql_type=Character)
+    def character(self, info: Info) -> Character | Awaitable[Character]:
+        return loaded(info.context.loaders.character, self.character_id, _character)
+
+
+def _character(row: characters.Character | None) -> Character:
+    assert row is not None, "video_licenses.character_id is a foreign key"
+    return Character.from_row(row)
 
 
 @strawberry.type(name="VideoMedia")
@@ -88,6 +111,8 @@ class VideoMedia:
 
 @strawberry.type(name="Video")
 class Video(Node):
+    # Plain data is attributes filled from the row; creator, characters, licenses and viewerHasLiked
+    # resolve without a coroutine when the list loaded them up front (see `prefetch`).
     prompt: str
     caption: str | None
     status: VideoStatusType  # type: ignore[valid-type]
@@ -96,6 +121,10 @@ class Video(Node):
     rating: ContentRatingType  # type: ignore[valid-type]
     created_at: datetime
     published_at: datetime | None
+    status_reason: str | None = strawberry.field(description="Set when status is FAILED, REJECTED or TAKEN_DOWN.")
+    like_count: int
+    comment_count: int
+    remix_count: int
     row: strawberry.Private[videos.Video]
 
     @classmethod
@@ -111,36 +140,27 @@ class Video(Node):
             rating=Rating[row.rating],
             created_at=row.created_at,
             published_at=row.published_at,
+            status_reason=row.status_reason,
+            like_count=row.like_count,
+            comment_count=row.comment_count,
+            remix_count=row.remix_count,
         )
 
-    @strawberry.field
-    async def creator(self, info: Info) -> User:
-        user = await info.context.loaders.user.load(self.row.creator_id)
-        assert user is not None
-        return User.from_row(user)
+    @strawberry.field(graphql_type=User)
+    def creator(self, info: Info) -> User | Awaitable[User]:
+        return loaded(info.context.loaders.user, self.row.creator_id, _user)
 
     @strawberry.field(
+        graphql_type=list[Character],
         description="Every character in the video: tagged by the creator, detected in the prompt, or inherited "
-        "from remixOf."
+        "from remixOf.",
     )
-    async def characters(self, info: Info) -> list[Character]:
-        rows = await info.context.loaders.character.load_many(list(self.row.character_ids))
-        return [Character.from_row(row) for row in rows if row is not None]
+    def characters(self, info: Info) -> list[Character] | Awaitable[list[Character]]:
+        return loaded_many(info.context.loaders.character, self.row.character_ids, _characters)
 
-    @strawberry.field
-    async def licenses(self, info: Info) -> list[VideoLicense]:
-        return [
-            VideoLicense(
-                character_id=lic.character_id,
-                policy_version=lic.policy_version,
-                revenue_share_bps=lic.revenue_share_bps,
-                generation_fee=MoneyType.usd(lic.generation_fee_micros),
-                attribution=lic.attribution,
-                review=ReviewState(lic.review),
-                review_note=lic.review_note,
-            )
-            for lic in await info.context.loaders.licenses.load(self.row.id)
-        ]
+    @strawberry.field(graphql_type=list[VideoLicense])
+    def licenses(self, info: Info) -> list[VideoLicense] | Awaitable[list[VideoLicense]]:
+        return loaded(info.context.loaders.licenses, self.row.id, _licenses)
 
     @strawberry.field
     async def remix_of(self, info: Info) -> Video | None:
@@ -171,27 +191,11 @@ class Video(Node):
     def cost(self, info: Info) -> MoneyType | None:
         return MoneyType.usd(self.row.cost_micros) if info.context.viewer_id == self.row.creator_id else None
 
-    @strawberry.field(description="Set when status is FAILED, REJECTED or TAKEN_DOWN.")
-    def status_reason(self) -> str | None:
-        return self.row.status_reason
-
-    @strawberry.field
-    def like_count(self) -> int:
-        return self.row.like_count
-
-    @strawberry.field
-    def comment_count(self) -> int:
-        return self.row.comment_count
-
-    @strawberry.field
-    def remix_count(self) -> int:
-        return self.row.remix_count
-
-    @strawberry.field
-    async def viewer_has_liked(self, info: Info) -> bool:
+    @strawberry.field(graphql_type=bool)
+    def viewer_has_liked(self, info: Info) -> bool | Awaitable[bool]:
         if info.context.viewer_id is None:
             return False
-        return await info.context.loaders.viewer_likes.load(self.row.id)
+        return loaded(info.context.loaders.viewer_likes, self.row.id, bool)
 
     @strawberry.field
     async def comments(
@@ -230,6 +234,19 @@ class Video(Node):
         from api.views.resolvers import video_revenue
 
         return await video_revenue(info, self.row)
+
+
+def _user(row: users.User | None) -> User:
+    assert row is not None, "videos.creator_id is a foreign key"
+    return User.from_row(row)
+
+
+def _characters(rows: list[characters.Character | None]) -> list[Character]:
+    return [Character.from_row(row) for row in rows if row is not None]
+
+
+def _licenses(rows: list[videos.License]) -> list[VideoLicense]:
+    return [VideoLicense.of(lic) for lic in rows]
 
 
 async def may_see(info: Info, row: videos.Video) -> bool:
@@ -271,6 +288,21 @@ def video_connection(
     """A page of listed videos, with the loaders primed for licenses and likes (no query per item)."""
     prime(info, rows)
     return connection(rows, size, lambda r: Video.from_row(r.video), cursor, after=after)
+
+
+async def prefetch(
+    info: Info, conn: asyncpg.Connection, rows: Sequence[videos.Video], asked: Sequence[SelectedField]
+) -> None:
+    """Load what `asked` (the fields selected of each of these videos) shows of their creators and
+    characters (with holders and policies) on `conn`, in two statements, so that it resolves
+    without a coroutine per video."""
+    names = {field.name for field in asked}
+    wants_characters = "characters" in names or any(f.name == "character" for f in selected(asked, "licenses"))
+    loaders = info.context.loaders
+    if "creator" in names:
+        await loaders.prime_users(conn, list(dict.fromkeys(row.creator_id for row in rows)))
+    if wants_characters:
+        await loaders.prime_characters(conn, list(dict.fromkeys(c for row in rows for c in row.character_ids)))
 
 
 def prime(info: Info, rows: Iterable[videos.Listed]) -> None:

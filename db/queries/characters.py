@@ -9,6 +9,9 @@ from uuid import UUID
 
 import asyncpg
 
+from db.queries.holders import Holder, holder_from_row
+from db.queries.policies import PublishedPolicy, published_policy
+
 
 @dataclass(frozen=True)
 class Character:
@@ -84,6 +87,24 @@ GET_CHARACTERS = f"SELECT {CHARACTER_COLUMNS} FROM characters c WHERE c.id = ANY
 
 async def get_characters(conn: asyncpg.Connection, *, character_ids: Sequence[UUID]) -> list[Character]:
     return [_character(row) for row in await conn.fetch(GET_CHARACTERS, list(character_ids))]
+
+
+# Characters with their holder and current policy, as composite columns: what a page of videos
+# shows of its characters, in one statement.
+WITH_HOLDERS_AND_POLICIES = f"""
+SELECT {CHARACTER_COLUMNS}, h AS holder,
+       (SELECT p FROM character_policies p WHERE p.character_id = c.id ORDER BY p.version DESC LIMIT 1) AS policy
+FROM characters c JOIN holders h ON h.id = c.holder_id
+WHERE c.id = ANY($1::uuid[])
+"""
+
+
+async def with_holders_and_policies(
+    conn: asyncpg.Connection, *, character_ids: Sequence[UUID]
+) -> list[tuple[Character, Holder, PublishedPolicy]]:
+    """Characters with their holder and current policy (every character has one from its creation)."""
+    rows = await conn.fetch(WITH_HOLDERS_AND_POLICIES, list(character_ids))
+    return [(_character(row), holder_from_row(row["holder"]), published_policy(row["policy"])) for row in rows]
 
 
 async def get_character(conn: asyncpg.Connection, *, character_id: UUID) -> Character | None:

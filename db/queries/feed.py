@@ -118,22 +118,39 @@ AND NOT EXISTS (SELECT 1 FROM video_licenses l JOIN character_follows cf
                 ON cf.character_id = l.character_id AND cf.user_id = $1 WHERE l.video_id = v.id)
 """
 
-# Followed part: newest first (keyset published_at, id), from followed creators' videos and
-# followed characters' videos, each read through its own index before merging.
+# Followed part: newest first (keyset published_at, id). Followed videos are usually among the
+# newest, so the newest $5 (RECENT_WINDOW) published videos are looked through first, in order,
+# until the page is full (each probed against the followed creators and characters); only when
+# they hold too few does the second branch run: followed creators' videos and followed characters'
+# videos, each read through its own index before merging, however old they are.
+RECENT_WINDOW = 10_000
+AFTER_KEYSET = "($2::timestamptz IS NULL OR (c.published_at, c.id) < ($2::timestamptz, $3::uuid))"
 FOLLOWED_PAGE = f"""
+WITH recent AS MATERIALIZED (
+    SELECT w.id FROM (
+        SELECT c.id, c.creator_id, c.published_at FROM videos c
+        WHERE c.status = 'PUBLISHED' AND {AFTER_KEYSET}
+        ORDER BY c.published_at DESC, c.id DESC LIMIT $5) w
+    WHERE w.creator_id IN (SELECT followee_id FROM user_follows WHERE follower_id = $1)
+       OR EXISTS (SELECT 1 FROM video_licenses l JOIN character_follows cf
+                  ON cf.character_id = l.character_id AND cf.user_id = $1 WHERE l.video_id = w.id)
+    ORDER BY w.published_at DESC, w.id DESC LIMIT $4)
 SELECT {LIST_COLUMNS}, v.published_at AS published_key FROM videos v
 WHERE v.id IN (
-    (SELECT c.id FROM videos c
-     WHERE c.creator_id IN (SELECT followee_id FROM user_follows WHERE follower_id = $1) AND c.status = 'PUBLISHED'
-       AND ($2::timestamptz IS NULL OR (c.published_at, c.id) < ($2::timestamptz, $3::uuid))
-     ORDER BY c.published_at DESC, c.id DESC LIMIT $4)
-    UNION
-    (SELECT c.id FROM character_follows cf
-     JOIN video_licenses l ON l.character_id = cf.character_id
-     JOIN videos c ON c.id = l.video_id
-     WHERE cf.user_id = $1 AND c.status = 'PUBLISHED'
-       AND ($2::timestamptz IS NULL OR (c.published_at, c.id) < ($2::timestamptz, $3::uuid))
-     ORDER BY c.published_at DESC, c.id DESC LIMIT $4))
+    SELECT id FROM recent
+    UNION ALL
+    SELECT id FROM (
+        (SELECT c.id FROM videos c
+         WHERE c.creator_id IN (SELECT followee_id FROM user_follows WHERE follower_id = $1)
+           AND c.status = 'PUBLISHED' AND {AFTER_KEYSET}
+         ORDER BY c.published_at DESC, c.id DESC LIMIT $4)
+        UNION
+        (SELECT c.id FROM character_follows cf
+         JOIN video_licenses l ON l.character_id = cf.character_id
+         JOIN videos c ON c.id = l.video_id
+         WHERE cf.user_id = $1 AND c.status = 'PUBLISHED' AND {AFTER_KEYSET}
+         ORDER BY c.published_at DESC, c.id DESC LIMIT $4)) older
+    WHERE (SELECT count(*) FROM recent) < $4)
 ORDER BY v.published_at DESC, v.id DESC LIMIT $4
 """
 
@@ -154,16 +171,17 @@ async def feed(
     followed_after: Keyset | None,
     trending_after: tuple[int, int] | None,
     limit: int,
+    window: int = RECENT_WINDOW,
 ) -> list[tuple[Listed, tuple[object, ...]]]:
     """Up to `limit` rows, each with its cursor keys: ("f", published_at, id) or ("t", generation, rank).
 
     The followed part comes first; the trending part is read only when the followed part cannot
-    fill the page, so a full page is one statement.
+    fill the page, so a full page is one statement. `window`: see FOLLOWED_PAGE.
     """
     page: list[tuple[Listed, tuple[object, ...]]] = []
     if trending_after is None and viewer_id is not None:
         published_at, last_id = _split(followed_after)
-        rows = await conn.fetch(FOLLOWED_PAGE, viewer_id, published_at, last_id, limit)
+        rows = await conn.fetch(FOLLOWED_PAGE, viewer_id, published_at, last_id, limit, window)
         page = [(listed(r), ("f", r["published_key"].isoformat(), str(r["id"]))) for r in rows]
     if len(page) < limit:
         generation, rank = trending_after if trending_after else (None, None)

@@ -21,7 +21,7 @@ class Holder:
     created_at: datetime
 
 
-def _holder(row: asyncpg.Record) -> Holder:
+def holder_from_row(row: asyncpg.Record) -> Holder:
     return Holder(row["id"], row["name"], HolderKind(row["kind"]), row["person_user_id"], row["created_at"])
 
 
@@ -34,14 +34,14 @@ INSERT INTO holders (name, kind, person_user_id) VALUES ($1, $2, $3) RETURNING {
 async def insert_holder(
     conn: asyncpg.Connection, *, name: str, kind: HolderKind, person_user_id: UUID | None = None
 ) -> Holder:
-    return _holder(await conn.fetchrow(INSERT_HOLDER, name, kind.value, person_user_id))
+    return holder_from_row(await conn.fetchrow(INSERT_HOLDER, name, kind.value, person_user_id))
 
 
 GET_HOLDERS = f"SELECT {HOLDER_COLUMNS} FROM holders WHERE id = ANY($1::uuid[])"
 
 
 async def get_holders(conn: asyncpg.Connection, *, holder_ids: Sequence[UUID]) -> list[Holder]:
-    return [_holder(row) for row in await conn.fetch(GET_HOLDERS, list(holder_ids))]
+    return [holder_from_row(row) for row in await conn.fetch(GET_HOLDERS, list(holder_ids))]
 
 
 async def get_holder(conn: asyncpg.Connection, *, holder_id: UUID) -> Holder | None:
@@ -90,7 +90,7 @@ WHERE m.user_id = $1 ORDER BY h.created_at, h.id
 
 
 async def holders_of_user(conn: asyncpg.Connection, *, user_id: UUID) -> list[Holder]:
-    return [_holder(row) for row in await conn.fetch(HOLDERS_OF_USER, user_id)]
+    return [holder_from_row(row) for row in await conn.fetch(HOLDERS_OF_USER, user_id)]
 
 
 PERSON_HOLDER = f"SELECT {HOLDER_COLUMNS} FROM holders WHERE person_user_id = $1"
@@ -98,4 +98,4 @@ PERSON_HOLDER = f"SELECT {HOLDER_COLUMNS} FROM holders WHERE person_user_id = $1
 
 async def person_holder(conn: asyncpg.Connection, *, user_id: UUID) -> Holder | None:
     row = await conn.fetchrow(PERSON_HOLDER, user_id)
-    return _holder(row) if row else None
+    return holder_from_row(row) if row else None

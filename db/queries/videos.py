@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -263,7 +262,7 @@ FROM video_licenses WHERE video_id = ANY($1::uuid[]) ORDER BY video_id, position
 
 
 async def licenses_of(conn: asyncpg.Connection, *, video_ids: Sequence[UUID]) -> list[License]:
-    return [License(**dict(row)) for row in await conn.fetch(LICENSES, list(video_ids))]
+    return [_license(row) for row in await conn.fetch(LICENSES, list(video_ids))]
 
 
 STUCK = """
@@ -371,14 +370,10 @@ async def ancestors(conn: asyncpg.Connection, *, video_id: UUID, limit: int = 10
     return [_video(row) for row in await conn.fetch(ANCESTORS, video_id, limit)]
 
 
-# Lists carry each video's licenses and whether the viewer ($1) liked it, so a page of any
-# size is one statement, and its DataLoaders start primed.
+# Lists carry each video's licenses (rows of video_licenses, in order) and whether the viewer ($1)
+# liked it, so a page of any size is one statement, and its DataLoaders start primed.
 LIST_COLUMNS = f"""{VIDEO_COLUMNS},
-coalesce((SELECT json_agg(json_build_object(
-    'character_id', l.character_id, 'policy_version', l.policy_version, 'revenue_share_bps', l.revenue_share_bps,
-    'generation_fee_micros', l.generation_fee_micros, 'attribution', l.attribution, 'review', l.review,
-    'review_note', l.review_note) ORDER BY l.position)
-  FROM video_licenses l WHERE l.video_id = v.id), '[]') AS licenses,
+ARRAY(SELECT l FROM video_licenses l WHERE l.video_id = v.id ORDER BY l.position) AS licenses,
 ($1::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM video_likes k WHERE k.video_id = v.id AND k.user_id = $1)) AS liked
 """
 
@@ -391,9 +386,17 @@ class Listed:
 
 
 def listed(row: asyncpg.Record) -> Listed:
-    video = _video(row)
-    licenses = tuple(
-        License(video_id=video.id, **(item | {"character_id": UUID(item["character_id"])}))
-        for item in json.loads(row["licenses"])
+    return Listed(_video(row), tuple(_license(lic) for lic in row["licenses"]), row["liked"])
+
+
+def _license(row: asyncpg.Record) -> License:
+    return License(
+        video_id=row["video_id"],
+        character_id=row["character_id"],
+        policy_version=row["policy_version"],
+        revenue_share_bps=row["revenue_share_bps"],
+        generation_fee_micros=row["generation_fee_micros"],
+        attribution=row["attribution"],
+        review=row["review"],
+        review_note=row["review_note"],
     )
-    return Listed(video, licenses, row["liked"])

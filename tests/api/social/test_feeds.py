@@ -3,11 +3,15 @@ constant number of SQL statements per page."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 import asyncpg
 import pytest
 
+from api.ids import decode_id
+from db.queries import feed
 from tests.helpers import Account, GraphQLClient, create_character, create_holder, create_user, create_video
 from tests.sql_counter import counting
 from workers.trending import recompute
@@ -77,6 +81,38 @@ async def test_feed_is_followed_newest_first_then_trending(client: GraphQLClient
     signed_out = await pages(client, FEED, "feed", None, size=2)
     assert signed_out[0] == "popular stranger video" and len(signed_out) == 5
     assert await pages(client, TRENDING, "trending", None, size=3) == signed_out
+
+
+async def test_followed_part_is_the_same_when_the_recent_window_holds_too_few(
+    client: GraphQLClient, db: asyncpg.Pool
+) -> None:
+    fan = await create_user(client, handle="fan")
+    friend = await create_user(client, handle="friend")
+    stranger = await create_user(client, handle="stranger")
+    ava = await create_user(client, handle="ava")
+    nova = await create_character(client, ava, await create_holder(client, ava), "Nova")
+    await client.execute(FOLLOW, {"id": friend.id}, token=fan.token)
+    await client.execute(FOLLOW_CHARACTER, {"id": nova}, token=fan.token)
+    for n in range(3):
+        await create_video(client, db, friend, f"friend {n}")
+        await create_video(client, db, stranger, f"Nova by a stranger {n}")
+        await create_video(client, db, stranger, f"stranger {n}")
+    viewer_id = decode_id(fan.id, "User")
+
+    async def followed(window: int, after: Any = None) -> list[tuple[Any, ...]]:
+        async with db.acquire() as conn:
+            rows = await feed.feed(
+                conn, viewer_id=viewer_id, followed_after=after, trending_after=None, limit=4, window=window
+            )
+        return [keys for _, keys in rows if keys[0] == "f"]
+
+    first = await followed(feed.RECENT_WINDOW)
+    assert len(first) == 4
+    assert await followed(2) == first  # the window holds too few: the second branch finds them all
+    _, published_at, last_id = first[-1]
+    after = (datetime.fromisoformat(published_at), UUID(last_id))
+    assert await followed(feed.RECENT_WINDOW, after) == await followed(1, after)
+    assert len(await followed(1, after)) == 2
 
 
 async def test_cursors_stay_stable_while_new_videos_arrive(client: GraphQLClient, db: asyncpg.Pool) -> None:
