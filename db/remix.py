@@ -171,7 +171,9 @@ async def load_character_facts(conn: asyncpg.Connection, ids: Sequence[UUID]) ->
 # What the rules need to know about the creator ($1), for these characters ($2) and their holders ($3):
 # memberships, approvals, mutual follows with PERSON holders (the creator follows the holder's person
 # and is followed back), and the generations counted by quotas and free generations.
-CREATOR_FACTS = """
+# A video made this UTC day (free generations and the daily quota count these).
+TODAY = "created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
+CREATOR_FACTS = f"""
 SELECT
     array(SELECT holder_id FROM holder_members WHERE user_id = $1) AS member_holder_ids,
     array(SELECT character_id FROM creator_approvals WHERE user_id = $1 AND character_id = ANY($2::uuid[]))
@@ -181,8 +183,7 @@ SELECT
           JOIN user_follows in_f ON in_f.follower_id = h.person_user_id AND in_f.followee_id = $1
           WHERE h.id = ANY($3::uuid[])) AS mutual_holder_ids,
     (SELECT count(*) FROM videos WHERE creator_id = $1 AND status IN ('QUEUED', 'GENERATING')) AS active,
-    (SELECT count(*) FROM videos
-     WHERE creator_id = $1 AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC') AS today
+    (SELECT count(*) FROM videos WHERE creator_id = $1 AND {TODAY}) AS today
 """
 
 
@@ -219,10 +220,7 @@ async def load_request(
     return request, GenerationCounts(row["active"], row["today"])
 
 
-GENERATIONS_TODAY = """
-SELECT count(*) FROM videos
-WHERE creator_id = $1 AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'
-"""
+GENERATIONS_TODAY = f"SELECT count(*) FROM videos WHERE creator_id = $1 AND {TODAY}"
 
 
 async def generations_today(conn: asyncpg.Connection, *, user_id: UUID) -> int:
