@@ -8,6 +8,7 @@ one creator's requests race.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -132,9 +133,9 @@ async def charge(conn: asyncpg.Connection, *, video_id: UUID, creator_id: UUID, 
     await ledger.post(conn, kind=LedgerKind.GENERATION_CHARGE, postings=postings, video_id=video_id, memo="generation")
 
 
-async def settle(conn: asyncpg.Connection, video: videos.Video) -> None:
-    """Escrow → the platform (base price) and each holder (its license fee). Caller holds the video lock."""
-    fees = await videos.fees_by_holder(conn, video_id=video.id)
+async def settle(conn: asyncpg.Connection, video: videos.Video, fees: Mapping[UUID, int]) -> None:
+    """Escrow → the platform (base price) and each holder its license `fees` (fixed by the video's
+    licenses: `videos.Claimed.fees_by_holder`). Caller holds the video lock."""
     accounts = await ledger.account_ids(conn, holders=list(fees), kinds=[AccountKind.ESCROW, AccountKind.PLATFORM])
     escrow, platform = accounts.system[AccountKind.ESCROW], accounts.system[AccountKind.PLATFORM]
     base = [Posting(escrow, -video.base_price_micros), Posting(platform, video.base_price_micros)]

@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 
 from api.app import create_app
 from db.migrate import migrate
+from db.pool import create_pool
 from embedded import EmbeddedServices
 from settings import Settings
 from tests.helpers import GraphQLClient
@@ -81,8 +82,7 @@ def settings(database_url: str, server_urls: tuple[str, str], tmp_path_factory: 
 @pytest.fixture(scope="session")
 async def db_pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
     assert settings.database_url
-    pool = await asyncpg.create_pool(settings.database_url, min_size=1, max_size=5)
-    assert pool is not None
+    pool = await create_pool(settings.database_url, min_size=1, max_size=5)
     yield pool
     await pool.close()
 

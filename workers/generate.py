@@ -1,7 +1,7 @@
 """The generation job and its reconciler (RULES §4).
 
-`generate(ctx, video_id)` is idempotent: it re-reads the video under a row lock and does
-nothing once the video has left QUEUED/GENERATING. It re-evaluates the policies (a policy
+`generate(ctx, video_id)` is idempotent: it claims the video with a conditional update and
+does nothing once the video has left QUEUED/GENERATING. It re-evaluates the policies (a policy
 published since createRemix wins), renders, stores media, thumbnail and provenance
 manifest, then sets DRAFT and settles the escrow in one transaction. Transient generator
 errors retry with exponential backoff; the last failure sets FAILED and refunds.
@@ -64,10 +64,10 @@ async def publish(redis: ArqRedis, video_id: UUID, status: str) -> None:
 
 async def generate(ctx: dict[str, Any], video_id: str) -> str:
     job = Job.of(ctx)
-    started = await _start(job, UUID(video_id))
-    if started is None:
+    claimed = await _start(job, UUID(video_id))
+    if claimed is None:
         return "nothing to do"
-    video, facts = started
+    video, facts = claimed.video, provenance(claimed, generator=job.generator.name)
     try:
         with tempfile.TemporaryDirectory(prefix="fanreel-") as workdir:
             result = await job.generator.render(render_request(video, facts), Path(workdir))
@@ -83,34 +83,29 @@ async def generate(ctx: dict[str, Any], video_id: str) -> str:
         await fail(job.pool, job.redis, video.id, f"Generation failed after {job.attempt} tries; you were refunded.")
         return "failed"
     try:
-        return await _finish(job, video.id, media, result.model)
+        return await _finish(job, claimed, media, result.model)
     except (asyncpg.DeadlockDetectedError, asyncpg.SerializationError) as exc:  # transient: try the job again
         raise Retry(defer=job.settings.generation_retry_base_seconds) from exc
 
 
-async def _start(job: Job, video_id: UUID) -> tuple[videos.Video, dict[str, Any]] | None:
-    """Claim the video (GENERATING) unless it moved on or a policy now refuses it (FAILED, refunded);
-    the video and the provenance facts it is rendered with.
+async def _start(job: Job, video_id: UUID) -> videos.Claimed | None:
+    """Claim the video (GENERATING) unless it moved on; None when it had, or when a policy now
+    refuses it (FAILED, refunded).
 
     No lock is needed to claim: the update only moves a video still in flight, so a run that lost
     the race (its video finished, failed or was deleted meanwhile) does nothing.
     """
     async with job.pool.acquire() as conn:
-        video = await videos.get_video(conn, video_id=video_id)
-        if video is None or video.status not in IN_FLIGHT:
+        claimed = await videos.claim_generation(conn, video_id=video_id, statuses=IN_FLIGHT)
+        if claimed is None:
             return None
-        decision = await reevaluate(conn, video)
-        if decision.decision is not Decision.DENY:
-            facts = await provenance(conn, video, generator=job.generator.name)
-            claimed = await videos.claim_generation(conn, video_id=video_id, statuses=IN_FLIGHT)
+        decision = await reevaluate(conn, claimed.video)
     if decision.decision is Decision.DENY:
         reasons = "; ".join(reason.message for reason in decision.denial_reasons)
         await fail(job.pool, job.redis, video_id, f"Refused: {reasons}")
         return None
-    if not claimed:
-        return None
     await job.publish(video_id, "GENERATING")
-    return video, facts
+    return claimed
 
 
 async def fail(pool: asyncpg.Pool, redis: ArqRedis, video_id: UUID, reason: str) -> None:
@@ -124,14 +119,15 @@ async def fail(pool: asyncpg.Pool, redis: ArqRedis, video_id: UUID, reason: str)
     await publish(redis, video_id, "FAILED")
 
 
-async def _finish(job: Job, video_id: UUID, media: videos.Media, model: str) -> str:
+async def _finish(job: Job, claimed: videos.Claimed, media: videos.Media, model: str) -> str:
+    video_id = claimed.video.id
     async with job.pool.acquire() as conn, conn.transaction():
         video = await videos.set_drafted(
             conn, video_id=video_id, media=media, generator=job.generator.name, model=model
         )
         if video is None:
             return "superseded"  # another run finished or failed it meanwhile; its media wins
-        await settle(conn, video)
+        await settle(conn, video, claimed.fees_by_holder())
         event = await activity.record(
             conn,
             kind=ActivityKind.VIDEO_DRAFTED,
@@ -143,37 +139,24 @@ async def _finish(job: Job, video_id: UUID, media: videos.Media, model: str) -> 
     return "drafted"
 
 
-# The creator's handle and the video's characters in order (one row with NULL characters when none).
-MANIFEST_FACTS = """
-SELECT u.handle, c.id, c.name, h.id AS holder_id, h.name AS holder_name, l.policy_version, l.attribution
-FROM users u
-LEFT JOIN video_licenses l ON l.video_id = $1
-LEFT JOIN characters c ON c.id = l.character_id
-LEFT JOIN holders h ON h.id = c.holder_id
-WHERE u.id = $2
-ORDER BY l.position
-"""
-
-
-async def provenance(conn: asyncpg.Connection, video: videos.Video, *, generator: str) -> dict[str, Any]:
+def provenance(claimed: videos.Claimed, *, generator: str) -> dict[str, Any]:
     """The facts of a video's making: generator, prompt hash, characters and policy versions, creator."""
-    rows = await conn.fetch(MANIFEST_FACTS, video.id, video.creator_id)
+    video = claimed.video
     return {
         "video_id": str(video.id),
         "generator": generator,
         "prompt_sha256": hashlib.sha256(video.prompt.encode()).hexdigest(),
         "characters": [
             {
-                "id": str(r["id"]),
-                "name": r["name"],
-                "holder": {"id": str(r["holder_id"]), "name": r["holder_name"]},
-                "policy_version": r["policy_version"],
-                "attribution": r["attribution"],
+                "id": str(lic.character_id),
+                "name": lic.character_name,
+                "holder": {"id": str(lic.holder_id), "name": lic.holder_name},
+                "policy_version": lic.policy_version,
+                "attribution": lic.attribution,
             }
-            for r in rows
-            if r["id"] is not None
+            for lic in claimed.licensed
         ],
-        "creator": {"id": str(video.creator_id), "handle": rows[0]["handle"] if rows else None},
+        "creator": {"id": str(video.creator_id), "handle": claimed.creator_handle},
         "created_at": video.created_at.astimezone(UTC).isoformat(),
         "rendered_at": datetime.now(UTC).isoformat(),
     }

@@ -22,7 +22,7 @@ FOLD_INTERVAL_SECONDS = 5  # how often the ledger's pending balance changes are 
 async def on_startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
     assert settings.database_url, "the worker needs DATABASE_URL"
-    ctx["pool"] = await create_pool(settings.database_url)
+    ctx["pool"] = await create_pool(settings.database_url, generic_plans=True)
     ctx["catalog"] = Catalog(settings.database_url)
     ctx["storage"] = storage_for(settings)
     ctx["generator"] = build_generator(

@@ -199,16 +199,54 @@ async def find_by_idempotency_key(conn: asyncpg.Connection, *, creator_id: UUID,
     return video_id
 
 
-CLAIM_GENERATION = """
-UPDATE videos SET status = 'GENERATING', status_reason = NULL, updated_at = now(), attempts = attempts + 1
-WHERE id = $1 AND status = ANY($2::text[])
+# GENERATING (one more attempt) if the video is in one of $2, and what the generation job needs:
+# the video, its creator's handle, and its licenses with their characters and holders, in order.
+CLAIM_GENERATION = f"""
+UPDATE videos v SET status = 'GENERATING', status_reason = NULL, updated_at = now(), attempts = attempts + 1
+WHERE v.id = $1 AND v.status = ANY($2::text[])
+RETURNING {VIDEO_COLUMNS},
+    (SELECT u.handle FROM users u WHERE u.id = v.creator_id) AS creator_handle,
+    ARRAY(SELECT (c.id, c.name, c.holder_id, h.name, l.policy_version, l.attribution, l.generation_fee_micros)
+          FROM video_licenses l JOIN characters c ON c.id = l.character_id JOIN holders h ON h.id = c.holder_id
+          WHERE l.video_id = v.id ORDER BY l.position) AS licensed
 """
 
 
-async def claim_generation(conn: asyncpg.Connection, *, video_id: UUID, statuses: Sequence[str]) -> bool:
-    """GENERATING (one more attempt) if the video is in one of `statuses`; whether it was."""
-    status: str = await conn.execute(CLAIM_GENERATION, video_id, list(statuses))
-    return status == "UPDATE 1"
+@dataclass(frozen=True)
+class Licensed:
+    """One of a video's licenses as its generation sees it: the character, its holder, the fixed terms."""
+
+    character_id: UUID
+    character_name: str
+    holder_id: UUID
+    holder_name: str
+    policy_version: int
+    attribution: str | None
+    fee_micros: int
+
+
+@dataclass(frozen=True)
+class Claimed:
+    video: Video
+    creator_handle: str
+    licensed: tuple[Licensed, ...]
+
+    def fees_by_holder(self) -> dict[UUID, int]:
+        """The license fees the generation owes, per holder (holders owed nothing left out)."""
+        fees: dict[UUID, int] = {}
+        for lic in self.licensed:
+            if lic.fee_micros > 0:
+                fees[lic.holder_id] = fees.get(lic.holder_id, 0) + lic.fee_micros
+        return fees
+
+
+async def claim_generation(conn: asyncpg.Connection, *, video_id: UUID, statuses: Sequence[str]) -> Claimed | None:
+    """GENERATING (one more attempt) if the video is in one of `statuses`; None when it was not."""
+    row = await conn.fetchrow(CLAIM_GENERATION, video_id, list(statuses))
+    if row is None:
+        return None
+    licensed = tuple(Licensed(*fields) for fields in row["licensed"])
+    return Claimed(_video(row), row["creator_handle"], licensed)
 
 
 SET_STATUS = """
@@ -281,18 +319,6 @@ TOUCH = "UPDATE videos SET updated_at = now() WHERE id = ANY($1::uuid[])"
 
 async def touch(conn: asyncpg.Connection, *, video_ids: Sequence[UUID]) -> None:
     await conn.execute(TOUCH, list(video_ids))
-
-
-FEES_BY_HOLDER = """
-SELECT c.holder_id, sum(l.generation_fee_micros)::bigint AS fee
-FROM video_licenses l JOIN characters c ON c.id = l.character_id
-WHERE l.video_id = $1 AND l.generation_fee_micros > 0 GROUP BY c.holder_id
-"""
-
-
-async def fees_by_holder(conn: asyncpg.Connection, *, video_id: UUID) -> dict[UUID, int]:
-    """The license fees a video's generation owes, per holder."""
-    return {row["holder_id"]: row["fee"] for row in await conn.fetch(FEES_BY_HOLDER, video_id)}
 
 
 DRAFTS = f"""

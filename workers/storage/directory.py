@@ -29,7 +29,7 @@ CONTENT_TYPES = {
     ".webp": "image/webp",
 }
 
-INLINE_BYTES = 64 * 1024  # put_bytes writes data up to this size on the event loop
+INLINE_BYTES = 64 * 1024  # data and files up to this size are written on the event loop
 
 
 class DirectoryStorage:
@@ -54,12 +54,15 @@ class DirectoryStorage:
                 while chunk := source.read(CHUNK_BYTES):
                     yield chunk
 
-        size, sha256 = await asyncio.to_thread(_write_atomically, target, chunks())
+        if path.stat().st_size <= INLINE_BYTES:  # noqa: ASYNC240 (one stat; a thread hop costs more than the copy)
+            size, sha256 = _write_atomically(target, chunks())
+        else:
+            size, sha256 = await asyncio.to_thread(_write_atomically, target, chunks())
         return StoredObject(key, self.url(key), size, sha256, content_type)
 
     async def put_bytes(self, key: str, data: bytes, content_type: str) -> StoredObject:
         target = self.path(key)
-        if len(data) <= INLINE_BYTES:  # a manifest: a thread hop would cost more than the write
+        if len(data) <= INLINE_BYTES:
             size, sha256 = _write_atomically(target, [data])
         else:
             size, sha256 = await asyncio.to_thread(_write_atomically, target, [data])
