@@ -8,7 +8,6 @@ and hands them to the pure rules in `domain`.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
@@ -70,17 +69,17 @@ async def plan_remix(
     if len(ordered) > config.max_characters:
         message = f"A video may feature at most {config.max_characters} characters; this one has {len(ordered)}."
         raise DomainError(FieldError(ErrorCode.INVALID, message, ("input", "characterIds")))
-    facts = await load_character_facts(conn, ordered)
-    if len(facts) < len(ordered):
-        raise DomainError(FieldError(ErrorCode.NOT_FOUND, "Unknown character.", ("input", "characterIds")))
     evaluation, counts = await load_request(
         conn,
         creator_id=request.creator_id,
         prompt=request.prompt,
         duration_seconds=request.duration_seconds,
-        characters=facts,
+        character_ids=ordered,
         remix_of_character_ids=frozenset(inherited),
     )
+    facts = evaluation.characters
+    if len(facts) < len(ordered):
+        raise DomainError(FieldError(ErrorCode.NOT_FOUND, "Unknown character.", ("input", "characterIds")))
     quote = pricing.quote(
         duration_seconds=request.duration_seconds,
         price_per_second_micros=config.price_per_second_micros,
@@ -140,50 +139,37 @@ def _unique(ids: Iterable[UUID]) -> list[UUID]:
     return list(dict.fromkeys(ids))
 
 
-# Each character with its holder's kind and its current policy.
-CHARACTER_FACTS = f"""
-SELECT c.id, c.name, c.holder_id, h.kind AS holder_kind, p.*
-FROM characters c
-JOIN holders h ON h.id = c.holder_id
-JOIN LATERAL (
-    SELECT {policies.POLICY_COLUMNS} FROM character_policies WHERE character_id = c.id ORDER BY version DESC LIMIT 1
-) p ON true
-WHERE c.id = ANY($1::uuid[])
-"""
-
-
-async def load_character_facts(conn: asyncpg.Connection, ids: Sequence[UUID]) -> tuple[policy.CharacterFacts, ...]:
-    """Facts of the characters that exist, in the order given."""
-    rows = {row["id"]: row for row in await conn.fetch(CHARACTER_FACTS, list(ids))}
-    return tuple(
-        policy.CharacterFacts(
-            i,
-            rows[i]["name"],
-            rows[i]["holder_id"],
-            policy.HolderKind(rows[i]["holder_kind"]),
-            policies.published_policy(rows[i]).policy,
-        )
-        for i in ids
-        if i in rows
-    )
-
-
-# What the rules need to know about the creator ($1), for these characters ($2) and their holders ($3):
-# memberships, approvals, mutual follows with PERSON holders (the creator follows the holder's person
-# and is followed back), and the generations counted by quotas and free generations.
+# What the rules need, in one statement ($1 the creator or NULL, $2 the characters):
+# - about the creator: memberships, approvals of these characters, mutual follows with the PERSON
+#   holders among theirs (the creator follows the holder's person and is followed back), and the
+#   generations counted by quotas and free generations;
+# - each character that exists, with its holder's kind and its current policy: one row each
+#   (one row of NULLs when there are none), the creator's columns repeated.
 # A video made this UTC day (free generations and the daily quota count these).
 TODAY = "created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
-CREATOR_FACTS = f"""
-SELECT
+REQUEST_FACTS = f"""
+SELECT creator.*, c.*
+FROM (SELECT
     array(SELECT holder_id FROM holder_members WHERE user_id = $1) AS member_holder_ids,
     array(SELECT character_id FROM creator_approvals WHERE user_id = $1 AND character_id = ANY($2::uuid[]))
         AS approved_character_ids,
     array(SELECT h.id FROM holders h
           JOIN user_follows out_f ON out_f.follower_id = $1 AND out_f.followee_id = h.person_user_id
           JOIN user_follows in_f ON in_f.follower_id = h.person_user_id AND in_f.followee_id = $1
-          WHERE h.id = ANY($3::uuid[])) AS mutual_holder_ids,
+          WHERE h.id IN (SELECT holder_id FROM characters WHERE id = ANY($2::uuid[]))) AS mutual_holder_ids,
     (SELECT count(*) FROM videos WHERE creator_id = $1 AND status IN ('QUEUED', 'GENERATING')) AS active,
     (SELECT count(*) FROM videos WHERE creator_id = $1 AND {TODAY}) AS today
+) creator
+LEFT JOIN (
+    SELECT c.id, c.name, c.holder_id, h.kind AS holder_kind, p.*
+    FROM characters c
+    JOIN holders h ON h.id = c.holder_id
+    JOIN LATERAL (
+        SELECT {policies.POLICY_COLUMNS} FROM character_policies WHERE character_id = c.id
+        ORDER BY version DESC LIMIT 1
+    ) p ON true
+    WHERE c.id = ANY($2::uuid[])
+) c ON true
 """
 
 
@@ -193,31 +179,39 @@ async def load_request(
     creator_id: UUID | None,
     prompt: str,
     duration_seconds: int,
-    characters: tuple[policy.CharacterFacts, ...],
+    character_ids: Sequence[UUID],
     remix_of_character_ids: frozenset[UUID] = frozenset(),
+    rating: Rating | None = None,
 ) -> tuple[policy.Request, GenerationCounts]:
-    """The evaluation facts about this creator (None: signed out) and these characters, and the
-    creator's generation counts, in one query."""
+    """The evaluation facts about this creator (None: signed out) and these characters (those that
+    exist, in the order given), and the creator's generation counts, in one query. `rating`: the
+    prompt's, when already known."""
+    rows = await conn.fetch(REQUEST_FACTS, creator_id, list(character_ids))
+    found = {row["id"]: row for row in rows if row["id"] is not None}
+    characters = tuple(
+        policy.CharacterFacts(
+            i,
+            found[i]["name"],
+            found[i]["holder_id"],
+            policy.HolderKind(found[i]["holder_kind"]),
+            policies.published_policy(found[i]).policy,
+        )
+        for i in character_ids
+        if i in found
+    )
+    creator = rows[0]
     request = policy.Request(
         creator_id=creator_id,
         prompt=prompt,
         duration_seconds=duration_seconds,
-        rating=rate_prompt(prompt),
+        rating=rate_prompt(prompt) if rating is None else rating,
         characters=characters,
         remix_of_character_ids=remix_of_character_ids,
+        member_holder_ids=frozenset(creator["member_holder_ids"]),
+        approved_character_ids=frozenset(creator["approved_character_ids"]),
+        mutual_holder_ids=frozenset(creator["mutual_holder_ids"]),
     )
-    if creator_id is None:
-        return request, GenerationCounts(0, 0)
-    holder_ids = list({c.holder_id for c in characters})
-    character_ids = [c.character_id for c in characters]
-    row = await conn.fetchrow(CREATOR_FACTS, creator_id, character_ids, holder_ids)
-    request = dataclasses.replace(
-        request,
-        member_holder_ids=frozenset(row["member_holder_ids"]),
-        approved_character_ids=frozenset(row["approved_character_ids"]),
-        mutual_holder_ids=frozenset(row["mutual_holder_ids"]),
-    )
-    return request, GenerationCounts(row["active"], row["today"])
+    return request, GenerationCounts(creator["active"], creator["today"])
 
 
 GENERATIONS_TODAY = f"SELECT count(*) FROM videos WHERE creator_id = $1 AND {TODAY}"
@@ -234,13 +228,13 @@ async def reevaluate(conn: asyncpg.Connection, video: Video) -> policy.RemixDeci
     if video.remix_of_id is not None:
         source = await conn.fetchrow(REMIX_SOURCE, video.remix_of_id)
         inherited = list(source["character_ids"]) if source else []
-    facts = await load_character_facts(conn, video.character_ids)
     request, _ = await load_request(
         conn,
         creator_id=video.creator_id,
         prompt=video.prompt,
         duration_seconds=video.duration_seconds,
-        characters=facts,
+        character_ids=video.character_ids,
         remix_of_character_ids=frozenset(inherited),
+        rating=Rating[video.rating],  # rated from its prompt when it was created
     )
     return policy.evaluate(request)

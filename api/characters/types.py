@@ -176,11 +176,10 @@ class Character(Node):
     @strawberry.field(description="Whether the signed-in viewer may generate this character now, and if not why.")
     async def viewer_access(self, info: Info) -> PolicyDecision:
         async with info.context.pool.acquire() as conn:
-            (facts,) = await remix.load_character_facts(conn, [self.raw_id])
             request, _ = await remix.load_request(
-                conn, creator_id=info.context.viewer_id, prompt="", duration_seconds=1, characters=(facts,)
+                conn, creator_id=info.context.viewer_id, prompt="", duration_seconds=1, character_ids=[self.raw_id]
             )
-        return PolicyDecision.of(rules.evaluate_character(request, facts))
+        return PolicyDecision.of(rules.evaluate_character(request, request.characters[0]))
 
     @strawberry.field(
         description="The character's feed, newest first. includeUnpublished (members of the holder only) adds "
