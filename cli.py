@@ -78,7 +78,7 @@ def run_dev(settings: Settings) -> None:
 
     services = EmbeddedServices(settings.data_dir) if settings.embedded else None
     children: list[subprocess.Popen[bytes]] = []
-    _raise_on_sigterm()
+    _stop_on_signals()
     try:
         env = dict(os.environ)
         if services is not None:
@@ -98,11 +98,15 @@ def run_dev(settings: Settings) -> None:
             services.stop()
 
 
-def _raise_on_sigterm() -> None:
+def _stop_on_signals() -> None:
+    """SIGTERM and SIGINT stop everything, also when started in the background (where a shell
+    leaves SIGINT ignored)."""
+
     def handler(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
 
 
 def _wait_any(children: Sequence[subprocess.Popen[bytes]]) -> None:

@@ -1,5 +1,5 @@
 """`fanreel dev` with no URLs: embedded PostgreSQL and Redis, migrations, demo data, API and
-worker; answers GraphQL; stops everything on SIGTERM; a second start reuses the data."""
+worker; answers GraphQL; stops everything on SIGTERM or SIGINT (Ctrl-C); a second start reuses the data."""
 
 from __future__ import annotations
 
@@ -42,8 +42,8 @@ def wait_for_graphql(port: int, process: subprocess.Popen[bytes], timeout: float
     raise AssertionError(f"no answer within {timeout} s")
 
 
-def stop(process: subprocess.Popen[bytes]) -> None:
-    process.send_signal(signal.SIGTERM)
+def stop(process: subprocess.Popen[bytes], signal_number: int) -> None:
+    process.send_signal(signal_number)
     assert process.wait(60) == 0
 
 
@@ -60,14 +60,16 @@ def servers_using(data_dir: Path) -> list[psutil.Process]:
 def test_dev_boots_embedded_servers_answers_and_stops_cleanly() -> None:
     # Not under pytest's 0700 tmp dirs: as root, PostgreSQL runs as another user that must reach it.
     data_dir = ROOT / ".fanreel" / f"test-dev-{uuid.uuid4().hex[:8]}"
-    for attempt in ("cold", "warm"):
+    # SIGINT to the process alone (not a terminal's whole group), which a shell's background job ignores
+    # unless fanreel handles it.
+    for attempt, signal_number in (("cold", signal.SIGTERM), ("warm", signal.SIGINT)):
         port = free_port()
         process = start(data_dir, port)
         try:
             seconds = wait_for_graphql(port, process, timeout=120)
             print(f"{attempt} start answered in {seconds:.1f} s")
         finally:
-            stop(process)
+            stop(process, signal_number)
         time.sleep(0.5)
-        assert servers_using(data_dir) == [], "servers left running after SIGTERM"
+        assert servers_using(data_dir) == [], f"servers left running after {signal_number.name}"
     shutil.rmtree(data_dir, ignore_errors=True)
