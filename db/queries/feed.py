@@ -118,50 +118,55 @@ AND NOT EXISTS (SELECT 1 FROM video_licenses l JOIN character_follows cf
                 ON cf.character_id = l.character_id AND cf.user_id = $1 WHERE l.video_id = v.id)
 """
 
-# Followed part: newest first (keyset published_at, id). Followed videos are usually among the
-# newest, so the newest $5 (RECENT_WINDOW) published videos are looked through first, in order,
-# until the page is full (each probed against the followed creators and characters); only when
-# they hold too few does the second branch run: followed creators' videos and followed characters'
-# videos, each read through its own index before merging, however old they are.
-RECENT_WINDOW = 10_000
-AFTER_KEYSET = "($2::timestamptz IS NULL OR (c.published_at, c.id) < ($2::timestamptz, $3::uuid))"
+# Followed part: newest first (keyset published_at, id), read from the viewer's follows so that a
+# page costs the same at any table size: a page of each followed creator's newest published videos
+# (videos_creator_published_idx), the newest page of those; the same for followed characters through
+# their licenses, which carry the video's published_at (video_licenses_character_published_idx,
+# migration 0010), distinct first since a video may show two followed characters; the two merged.
+# The keyset is written with coalesce, not "$2 IS NULL OR ...", so that it stays an index condition
+# in the generic plan a prepared statement may end up with.
+BEFORE_CURSOR = (
+    "({t}.published_at, {t}.{id})"
+    " < (coalesce($2::timestamptz, 'infinity'), coalesce($3::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))"
+)
 FOLLOWED_PAGE = f"""
-WITH recent AS MATERIALIZED (
-    SELECT w.id FROM (
-        SELECT c.id, c.creator_id, c.published_at FROM videos c
-        WHERE c.status = 'PUBLISHED' AND {AFTER_KEYSET}
-        ORDER BY c.published_at DESC, c.id DESC LIMIT $5) w
-    WHERE w.creator_id IN (SELECT followee_id FROM user_follows WHERE follower_id = $1)
-       OR EXISTS (SELECT 1 FROM video_licenses l JOIN character_follows cf
-                  ON cf.character_id = l.character_id AND cf.user_id = $1 WHERE l.video_id = w.id)
-    ORDER BY w.published_at DESC, w.id DESC LIMIT $4)
-SELECT {LIST_COLUMNS}, v.published_at AS published_key FROM videos v
-WHERE v.id IN (
-    SELECT id FROM recent
-    UNION ALL
-    SELECT id FROM (
-        (SELECT c.id FROM videos c
-         WHERE c.creator_id IN (SELECT followee_id FROM user_follows WHERE follower_id = $1)
-           AND c.status = 'PUBLISHED' AND {AFTER_KEYSET}
+WITH page AS MATERIALIZED (
+    SELECT id, published_at FROM (
+        (SELECT c.id, c.published_at FROM user_follows uf CROSS JOIN LATERAL (
+            SELECT c.id, c.published_at FROM videos c
+            WHERE c.creator_id = uf.followee_id AND c.status = 'PUBLISHED'
+              AND {BEFORE_CURSOR.format(t="c", id="id")}
+            ORDER BY c.published_at DESC, c.id DESC LIMIT $4) c
+         WHERE uf.follower_id = $1
          ORDER BY c.published_at DESC, c.id DESC LIMIT $4)
         UNION
-        (SELECT c.id FROM character_follows cf
-         JOIN video_licenses l ON l.character_id = cf.character_id
-         JOIN videos c ON c.id = l.video_id
-         WHERE cf.user_id = $1 AND c.status = 'PUBLISHED' AND {AFTER_KEYSET}
-         ORDER BY c.published_at DESC, c.id DESC LIMIT $4)) older
-    WHERE (SELECT count(*) FROM recent) < $4)
-ORDER BY v.published_at DESC, v.id DESC LIMIT $4
+        (SELECT DISTINCT l.video_id, l.published_at FROM character_follows cf CROSS JOIN LATERAL (
+            SELECT l.video_id, l.published_at FROM video_licenses l
+            WHERE l.character_id = cf.character_id AND l.published_at IS NOT NULL
+              AND {BEFORE_CURSOR.format(t="l", id="video_id")}
+            ORDER BY l.published_at DESC, l.video_id DESC LIMIT $4) l
+         WHERE cf.user_id = $1
+         ORDER BY l.published_at DESC, l.video_id DESC LIMIT $4)) followed
+    ORDER BY published_at DESC, id DESC LIMIT $4)
+SELECT {LIST_COLUMNS}, v.published_at AS published_key FROM page p JOIN videos v ON v.id = p.id
+ORDER BY p.published_at DESC, p.id DESC
 """
 
-# Trending part: ranks of the snapshot the cursor pinned (else the newest), minus followed videos.
-TRENDING_PAGE = f"""
-SELECT {LIST_COLUMNS}, t.generation, t.rank FROM trending_ranks t JOIN videos v ON v.id = t.video_id
-WHERE t.generation = (SELECT coalesce($2::bigint, max(generation)) FROM trending_snapshots)
-  AND t.rank > coalesce($3, 0) AND v.status = 'PUBLISHED'
-  AND ($1::uuid IS NULL OR ({NOT_FOLLOWED}))
-ORDER BY t.rank LIMIT $4
+# Trending ranks of the snapshot the cursor pinned (else the newest), in rank order; {only} narrows
+# them. The page is picked before its LIST_COLUMNS are computed: planned over the rows that may pass
+# the filter, the viewer's like would be read by hashing all of the viewer's likes instead of one
+# index probe per row of the page.
+RANKED = """
+WITH page AS MATERIALIZED (
+    SELECT t.video_id, t.generation, t.rank FROM trending_ranks t JOIN videos v ON v.id = t.video_id
+    WHERE t.generation = (SELECT coalesce($2::bigint, max(generation)) FROM trending_snapshots)
+      AND t.rank > coalesce($3, 0) AND v.status = 'PUBLISHED' AND {only}
+    ORDER BY t.rank LIMIT $4)
+SELECT {columns}, p.generation, p.rank FROM page p JOIN videos v ON v.id = p.video_id
+ORDER BY p.rank
 """
+# Trending part: minus followed videos.
+TRENDING_PAGE = RANKED.format(only=f"($1::uuid IS NULL OR ({NOT_FOLLOWED}))", columns=LIST_COLUMNS)
 
 
 async def feed(
@@ -171,17 +176,16 @@ async def feed(
     followed_after: Keyset | None,
     trending_after: tuple[int, int] | None,
     limit: int,
-    window: int = RECENT_WINDOW,
 ) -> list[tuple[Listed, tuple[object, ...]]]:
     """Up to `limit` rows, each with its cursor keys: ("f", published_at, id) or ("t", generation, rank).
 
     The followed part comes first; the trending part is read only when the followed part cannot
-    fill the page, so a full page is one statement. `window`: see FOLLOWED_PAGE.
+    fill the page, so a full page is one statement.
     """
     page: list[tuple[Listed, tuple[object, ...]]] = []
     if trending_after is None and viewer_id is not None:
         published_at, last_id = _split(followed_after)
-        rows = await conn.fetch(FOLLOWED_PAGE, viewer_id, published_at, last_id, limit, window)
+        rows = await conn.fetch(FOLLOWED_PAGE, viewer_id, published_at, last_id, limit)
         page = [(listed(r), ("f", r["published_key"].isoformat(), str(r["id"]))) for r in rows]
     if len(page) < limit:
         generation, rank = trending_after if trending_after else (None, None)
@@ -190,12 +194,7 @@ async def feed(
     return page
 
 
-TRENDING = f"""
-SELECT {LIST_COLUMNS}, t.generation, t.rank FROM trending_ranks t JOIN videos v ON v.id = t.video_id
-WHERE t.generation = (SELECT coalesce($2::bigint, max(generation)) FROM trending_snapshots)
-  AND t.rank > coalesce($3, 0) AND v.status = 'PUBLISHED'
-ORDER BY t.rank LIMIT $4
-"""
+TRENDING = RANKED.format(only="true", columns=LIST_COLUMNS)
 
 
 async def trending(
