@@ -23,6 +23,16 @@ def _split(after: Keyset | None) -> tuple[datetime | None, UUID | None]:
     return after if after else (None, None)
 
 
+def before_cursor(alias: str, id_column: str, published_at: str, last_id: str) -> str:
+    """SQL: `alias`'s row comes after the cursor (parameters `published_at`, `last_id`; NULL: the
+    first page) in feed order. Written with coalesce rather than "$n IS NULL OR ..." so that it
+    stays an index condition in the generic plan a prepared statement may end up with."""
+    return (
+        f"({alias}.published_at, {alias}.{id_column}) < (coalesce({published_at}::timestamptz, 'infinity'), "
+        f"coalesce({last_id}::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))"
+    )
+
+
 PUBLISHED_BY = f"""
 SELECT {LIST_COLUMNS} FROM videos v
 WHERE v.creator_id = $2 AND v.status = 'PUBLISHED'
@@ -50,11 +60,16 @@ async def videos_of_user(
     return await _fetch(conn, ALL_BY if everything else PUBLISHED_BY, viewer_id, user_id, *_split(after), limit)
 
 
+# A character's published videos, newest first, from its licenses (which carry their video's
+# published_at: migration 0010), the page picked before its columns are computed.
 OF_CHARACTER = f"""
-SELECT {LIST_COLUMNS} FROM videos v
-WHERE v.id IN (SELECT video_id FROM video_licenses WHERE character_id = $2) AND v.status = 'PUBLISHED'
-  AND ($3::timestamptz IS NULL OR (v.published_at, v.id) < ($3::timestamptz, $4::uuid))
-ORDER BY v.published_at DESC, v.id DESC LIMIT $5
+WITH page AS MATERIALIZED (
+    SELECT l.video_id, l.published_at FROM video_licenses l
+    WHERE l.character_id = $2 AND l.published_at IS NOT NULL
+      AND {before_cursor("l", "video_id", "$3", "$4")}
+    ORDER BY l.published_at DESC, l.video_id DESC LIMIT $5)
+SELECT {LIST_COLUMNS} FROM page p JOIN videos v ON v.id = p.video_id
+ORDER BY p.published_at DESC, p.video_id DESC
 """
 ALL_OF_CHARACTER = f"""
 SELECT {LIST_COLUMNS} FROM videos v
@@ -123,19 +138,13 @@ AND NOT EXISTS (SELECT 1 FROM video_licenses l JOIN character_follows cf
 # (videos_creator_published_idx), the newest page of those; the same for followed characters through
 # their licenses, which carry the video's published_at (video_licenses_character_published_idx,
 # migration 0010), distinct first since a video may show two followed characters; the two merged.
-# The keyset is written with coalesce, not "$2 IS NULL OR ...", so that it stays an index condition
-# in the generic plan a prepared statement may end up with.
-BEFORE_CURSOR = (
-    "({t}.published_at, {t}.{id})"
-    " < (coalesce($2::timestamptz, 'infinity'), coalesce($3::uuid, 'ffffffff-ffff-ffff-ffff-ffffffffffff'))"
-)
 FOLLOWED_PAGE = f"""
 WITH page AS MATERIALIZED (
     SELECT id, published_at FROM (
         (SELECT c.id, c.published_at FROM user_follows uf CROSS JOIN LATERAL (
             SELECT c.id, c.published_at FROM videos c
             WHERE c.creator_id = uf.followee_id AND c.status = 'PUBLISHED'
-              AND {BEFORE_CURSOR.format(t="c", id="id")}
+              AND {before_cursor("c", "id", "$2", "$3")}
             ORDER BY c.published_at DESC, c.id DESC LIMIT $4) c
          WHERE uf.follower_id = $1
          ORDER BY c.published_at DESC, c.id DESC LIMIT $4)
@@ -143,7 +152,7 @@ WITH page AS MATERIALIZED (
         (SELECT DISTINCT l.video_id, l.published_at FROM character_follows cf CROSS JOIN LATERAL (
             SELECT l.video_id, l.published_at FROM video_licenses l
             WHERE l.character_id = cf.character_id AND l.published_at IS NOT NULL
-              AND {BEFORE_CURSOR.format(t="l", id="video_id")}
+              AND {before_cursor("l", "video_id", "$2", "$3")}
             ORDER BY l.published_at DESC, l.video_id DESC LIMIT $4) l
          WHERE cf.user_id = $1
          ORDER BY l.published_at DESC, l.video_id DESC LIMIT $4)) followed

@@ -130,6 +130,39 @@ async def test_followed_part_pages_through_every_followed_video_once(client: Gra
     assert seen == expected  # newest first, no duplicates, no gaps, nothing unpublished
 
 
+CHARACTER_VIDEOS = """
+query($id: ID!, $first: Int, $after: String) { node(id: $id) { ... on Character {
+  videos(first: $first, after: $after) { edges { node { prompt } } pageInfo { hasNextPage endCursor } } } } }
+"""
+
+
+async def test_a_characters_videos_page_newest_first_through_published_ones_only(
+    client: GraphQLClient, db: asyncpg.Pool
+) -> None:
+    ava = await create_user(client, handle="ava")
+    maker = await create_user(client, handle="maker")
+    holder = await create_holder(client, ava)
+    nova = await create_character(client, ava, holder, "Nova")
+    await create_character(client, ava, holder, "Bolt")
+    for n in range(5):
+        await create_video(client, db, maker, f"Nova {n}")
+        await create_video(client, db, maker, f"Bolt {n}")  # another character's
+    await create_video(client, db, maker, "Nova draft", publish=False)
+    deleted = await create_video(client, db, maker, "Nova, soon deleted")
+    assert (await client.execute(DELETE, {"id": deleted}, token=maker.token)).errors == []
+
+    prompts: list[str] = []
+    after = None
+    while True:
+        variables = {"id": nova, "first": 2, "after": after}
+        videos = (await client.execute(CHARACTER_VIDEOS, variables)).data["node"]["videos"]
+        prompts += [edge["node"]["prompt"] for edge in videos["edges"]]
+        if not videos["pageInfo"]["hasNextPage"]:
+            break
+        after = videos["pageInfo"]["endCursor"]
+    assert prompts == [f"Nova {n}" for n in reversed(range(5))]
+
+
 async def test_cursors_stay_stable_while_new_videos_arrive(client: GraphQLClient, db: asyncpg.Pool) -> None:
     fan = await create_user(client, handle="fan")
     friend = await create_user(client, handle="friend")
