@@ -44,6 +44,10 @@ class _Denied(Exception):
         self.plan = plan
 
 
+# This transaction's statements take array parameters, which PostgreSQL would otherwise re-plan on
+# every execution (see db/pool.py); planned once, they cost less even counting this statement
+# (bench/queue.py: PostgreSQL CPU per generation -0.9 ms, generations/s +12%).
+GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
 # NO KEY UPDATE: serialises this creator's requests without blocking foreign-key checks on the row (activity
 # rows, follows), which would otherwise deadlock with the worker settling another of their videos.
 LOCK_CREATOR = "SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE"
@@ -61,6 +65,7 @@ async def create_generation(
     """Plan, check quotas, charge and write the QUEUED video; DomainError when refused (nothing charged)."""
     try:
         async with conn.transaction():
+            await conn.execute(GENERIC_PLANS)
             await conn.execute(LOCK_CREATOR, request.creator_id)
             if idempotency_key is not None:
                 existing = await videos.find_by_idempotency_key(
