@@ -18,6 +18,7 @@ from api.schema import schema
 from db.catalog import Catalog
 from db.ledger_cli import grant
 from settings import Settings
+from workers.drafting import Drafter
 from workers.generate import generate
 from workers.generators import GeneratorError, build_generator
 from workers.storage import storage_for
@@ -232,6 +233,7 @@ async def generate_now(services: Services, video_id: str) -> None:
         "redis": services.redis,
         "storage": services.storage,
         "generator": generator,
+        "drafter": Drafter(services.pool, services.redis, generator=generator.name),
         "job_try": 1,
     }
     await generate(ctx, str(decoded[1]))

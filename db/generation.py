@@ -8,7 +8,7 @@ one creator's requests race.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -138,23 +138,27 @@ async def charge(conn: asyncpg.Connection, *, video_id: UUID, creator_id: UUID, 
     await ledger.post(conn, kind=LedgerKind.GENERATION_CHARGE, postings=postings, video_id=video_id, memo="generation")
 
 
-async def settle(conn: asyncpg.Connection, video: videos.Video, fees: Mapping[UUID, int]) -> None:
-    """Escrow → the platform (base price) and each holder its license `fees` (fixed by the video's
-    licenses: `videos.Claimed.fees_by_holder`). Caller holds the video lock."""
-    accounts = await ledger.account_ids(conn, holders=list(fees), kinds=[AccountKind.ESCROW, AccountKind.PLATFORM])
+async def settle(conn: asyncpg.Connection, drafted: Sequence[tuple[videos.Video, Mapping[UUID, int]]]) -> None:
+    """For each video, escrow → the platform (base price) and each holder its license fee (the
+    fees per holder fixed by the video's licenses: `videos.Claimed.fees_by_holder`), in one post.
+    Caller holds the videos' locks."""
+    if not drafted:
+        return
+    holders = sorted({holder_id for _, fees in drafted for holder_id in fees})
+    accounts = await ledger.account_ids(conn, holders=holders, kinds=[AccountKind.ESCROW, AccountKind.PLATFORM])
     escrow, platform = accounts.system[AccountKind.ESCROW], accounts.system[AccountKind.PLATFORM]
-    base = [Posting(escrow, -video.base_price_micros), Posting(platform, video.base_price_micros)]
-    license_fees = [
-        Posting(escrow, -sum(fees.values())),
-        *(Posting(accounts.holders[holder_id], fee) for holder_id, fee in sorted(fees.items())),
-    ]
-    await ledger.post_all(
-        conn,
-        [
+    transactions = []
+    for video, fees in drafted:
+        base = [Posting(escrow, -video.base_price_micros), Posting(platform, video.base_price_micros)]
+        license_fees = [
+            Posting(escrow, -sum(fees.values())),
+            *(Posting(accounts.holders[holder_id], fee) for holder_id, fee in sorted(fees.items())),
+        ]
+        transactions += [
             NewTransaction(LedgerKind.GENERATION_CHARGE, base, video_id=video.id, memo="base price"),
             NewTransaction(LedgerKind.LICENSE_FEE, license_fees, video_id=video.id, memo="license fees"),
-        ],
-    )
+        ]
+    await ledger.post_all(conn, transactions)
 
 
 async def refund(conn: asyncpg.Connection, video: videos.Video) -> None:

@@ -3,7 +3,8 @@
 `generate(ctx, video_id)` is idempotent: it claims the video with a conditional update and
 does nothing once the video has left QUEUED/GENERATING. It re-evaluates the policies (a policy
 published since createRemix wins), renders, stores media, thumbnail and provenance
-manifest, then sets DRAFT and settles the escrow in one transaction. Transient generator
+manifest, then sets DRAFT and settles the escrow in one transaction (shared with the other
+videos the worker finished meanwhile: workers/drafting.py). Transient generator
 errors retry with exponential backoff; the last failure sets FAILED and refunds.
 """
 
@@ -24,13 +25,13 @@ import asyncpg
 from arq import Retry
 from arq.connections import ArqRedis
 
-from db.generation import refund, settle
-from db.queries import activity, videos
+from db.generation import refund
+from db.queries import videos
 from db.remix import reevaluate
-from domain.activity import ActivityKind
 from domain.policy import Decision
 from settings import Settings
 from workers import keys
+from workers.drafting import Drafter, Rendered
 from workers.enqueue import enqueue_generation
 from workers.generators import Aspect, GenerationRefused, Generator, RenderRequest, RenderResult
 from workers.media import probe
@@ -47,11 +48,14 @@ class Job:
     redis: ArqRedis
     storage: Storage
     generator: Generator
+    drafter: Drafter
     attempt: int
 
     @classmethod
     def of(cls, ctx: dict[str, Any]) -> Job:
-        return cls(ctx["settings"], ctx["pool"], ctx["redis"], ctx["storage"], ctx["generator"], ctx["job_try"])
+        return cls(
+            ctx["settings"], ctx["pool"], ctx["redis"], ctx["storage"], ctx["generator"], ctx["drafter"], ctx["job_try"]
+        )
 
     async def publish(self, video_id: UUID, status: str) -> None:
         await publish(self.redis, video_id, status)
@@ -120,23 +124,9 @@ async def fail(pool: asyncpg.Pool, redis: ArqRedis, video_id: UUID, reason: str)
 
 
 async def _finish(job: Job, claimed: videos.Claimed, media: videos.Media, model: str) -> str:
-    video_id = claimed.video.id
-    async with job.pool.acquire() as conn, conn.transaction():
-        video = await videos.set_drafted(
-            conn, video_id=video_id, media=media, generator=job.generator.name, model=model
-        )
-        if video is None:
-            return "superseded"  # another run finished or failed it meanwhile; its media wins
-        await settle(conn, video, claimed.fees_by_holder())
-        event = await activity.record(
-            conn,
-            kind=ActivityKind.VIDEO_DRAFTED,
-            video_id=video_id,
-            users=[video.creator_id],
-            members_of_holders_of=list(video.character_ids),
-        )
-    await activity.publish(job.redis, event, also={keys.video_status_channel(video_id): "DRAFT"})
-    return "drafted"
+    """DRAFT and settled, with the other videos this worker finished meanwhile (workers/drafting.py)."""
+    drafted = await job.drafter.draft(Rendered(claimed, media, model))
+    return "drafted" if drafted else "superseded"  # superseded: another run finished or failed it; that stands
 
 
 def provenance(claimed: videos.Claimed, *, generator: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from db.catalog import Catalog
 from db.pool import create_pool
 from settings import Settings
 from workers import credit, generate, housekeeping, keys, restrict, trending
+from workers.drafting import Drafter
 from workers.generators import build_generator
 from workers.storage import storage_for
 
@@ -32,6 +33,7 @@ async def on_startup(ctx: dict[str, Any]) -> None:
         poll_seconds=settings.generator_http_poll_seconds,
         timeout_seconds=settings.generator_http_timeout_seconds,
     )
+    ctx["drafter"] = Drafter(ctx["pool"], ctx["redis"], generator=ctx["generator"].name)
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:

@@ -115,12 +115,18 @@ async def publish(redis: Redis, event: Event, *, also: Mapping[str, str] | None 
     """Announce a committed event to the inbox channel of each recipient and each concerned character's
     channel (nothing when nobody received it). Fire and forget: the rows stay the source of truth.
     `also` (channel → message) goes out in the same round trip, e.g. the video's new status."""
+    await publish_all(redis, [event], also=also)
+
+
+async def publish_all(redis: Redis, events: Sequence[Event], *, also: Mapping[str, str] | None = None) -> None:
+    """`publish` for several events, in as few round trips as the messages allow."""
     messages = list((also or {}).items())
-    if event.recipient_ids:
-        channels = [keys.activity_inbox_channel(user_id) for user_id in event.recipient_ids]
-        channels += [keys.character_activity_channel(character_id) for character_id in event.character_ids]
-        message = announcement(event)
-        messages += [(channel, message) for channel in channels]
+    for event in events:
+        if event.recipient_ids:
+            channels = [keys.activity_inbox_channel(user_id) for user_id in event.recipient_ids]
+            channels += [keys.character_activity_channel(character_id) for character_id in event.character_ids]
+            message = announcement(event)
+            messages += [(channel, message) for channel in channels]
     for start in range(0, len(messages), PUBLISH_BATCH):
         async with redis.pipeline(transaction=False) as pipe:
             for channel, message in messages[start : start + PUBLISH_BATCH]:

@@ -260,36 +260,44 @@ async def set_status(
     await conn.execute(SET_STATUS, video_id, status, reason, int(attempt))
 
 
-# DRAFT with its media, only from GENERATING (a concurrent run that got there first wins).
+# DRAFT with their media, only from GENERATING (a concurrent run that got there first wins).
 SET_DRAFTED = f"""
 UPDATE videos v SET status = 'DRAFT', status_reason = NULL, updated_at = now(),
-    media_key = $2, thumbnail_key = $3, manifest_key = $4, content_type = $5, width = $6, height = $7,
-    media_duration_seconds = $8, size_bytes = $9, sha256 = $10, generator = $11, model = $12
-WHERE v.id = $1 AND v.status = 'GENERATING'
+    media_key = m.media_key, thumbnail_key = m.thumbnail_key, manifest_key = m.manifest_key,
+    content_type = m.content_type, width = m.width, height = m.height,
+    media_duration_seconds = m.duration_seconds, size_bytes = m.size_bytes, sha256 = m.sha256,
+    generator = $11, model = m.model
+FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::int[], $8::float8[],
+            $9::bigint[], $10::text[], $12::text[])
+    AS m (id, media_key, thumbnail_key, manifest_key, content_type, width, height, duration_seconds,
+          size_bytes, sha256, model)
+WHERE v.id = m.id AND v.status = 'GENERATING'
 RETURNING {VIDEO_COLUMNS}
 """
 
 
 async def set_drafted(
-    conn: asyncpg.Connection, *, video_id: UUID, media: Media, generator: str, model: str
-) -> Video | None:
-    """Set a GENERATING video DRAFT with its media; the video now, or None when it was not GENERATING."""
-    row = await conn.fetchrow(
+    conn: asyncpg.Connection, rendered: Sequence[tuple[UUID, Media, str]], *, generator: str
+) -> list[Video]:
+    """Set GENERATING videos DRAFT, each with its media and model (video id, media, model; one
+    entry per video); the videos drafted (those that were GENERATING), as they are now."""
+    media = [m for _, m, _ in rendered]
+    rows = await conn.fetch(
         SET_DRAFTED,
-        video_id,
-        media.key,
-        media.thumbnail_key,
-        media.manifest_key,
-        media.content_type,
-        media.width,
-        media.height,
-        media.duration_seconds,
-        media.size_bytes,
-        media.sha256,
+        [video_id for video_id, _, _ in rendered],
+        [m.key for m in media],
+        [m.thumbnail_key for m in media],
+        [m.manifest_key for m in media],
+        [m.content_type for m in media],
+        [m.width for m in media],
+        [m.height for m in media],
+        [m.duration_seconds for m in media],
+        [m.size_bytes for m in media],
+        [m.sha256 for m in media],
         generator,
-        model,
+        [model for _, _, model in rendered],
     )
-    return _video(row) if row else None
+    return [_video(row) for row in rows]
 
 
 LICENSES = """

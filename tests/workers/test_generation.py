@@ -16,11 +16,14 @@ from redis.asyncio import Redis
 
 from api.ids import from_global_id
 from db.ledger_cli import grant, verify
-from db.queries import earnings, ledger
+from db.pool import create_pool
+from db.queries import earnings, ledger, videos
 from db.queries.ledger import AccountKind
 from settings import Settings
 from tests.helpers import Account, GraphQLClient, create_character, create_holder, create_user, policy
+from tests.sql_counter import counting
 from tests.workers.fake_provider import FakeProvider, render_sample_mp4, serving
+from workers.drafting import Drafter, Rendered
 from workers.generate import generate, reconcile
 from workers.media import probe
 from workers.settings import on_shutdown, on_startup, worker_settings
@@ -406,3 +409,63 @@ async def test_wallet_shows_balance_free_generations_and_entries(client: GraphQL
         "kind": "GENERATION_CHARGE"
     }
     assert (await client.execute(node, {"id": entries[0]["id"]}, token=ava.token)).data["node"] is None
+
+
+async def test_videos_that_finish_together_are_drafted_and_settled_in_one_transaction(
+    client: GraphQLClient, db_pool: asyncpg.Pool, settings: Settings, app: Any
+) -> None:
+    ava = await create_user(client, handle="ava")
+    holder = await create_holder(client, ava)
+    await create_character(client, ava, holder, "Captain Nova", generationFee="0.25")
+    fans = [await create_user(client, handle=f"fan{n}") for n in range(4)]
+    video_ids = []
+    for fan in fans:
+        await fund(db_pool, fan, 1_000_000)
+        for prompt in ("Captain Nova waves", "Captain Nova bows"):  # the second is not free: base price too
+            video_ids.append(uuid_of((await remix(client, fan, prompt, durationSeconds=1))["video"]["id"]))
+    noop = settings.model_copy(update={"generator": "noop"})
+    ctx: dict[str, Any] = {"settings": noop, "redis": app.state.services.redis}
+    await on_startup(ctx)
+    try:
+        with counting() as counter:
+            results = await asyncio.gather(*(generate({**ctx, "job_try": 1}, str(v)) for v in video_ids))
+    finally:
+        await on_shutdown(ctx)
+
+    assert results == ["drafted"] * 8
+    statuses = await db_pool.fetch("SELECT status, count(*) FROM videos GROUP BY status")
+    assert [tuple(row) for row in statuses] == [("DRAFT", 8)]
+    drafts = [s for s in counter.statements if "SET status = 'DRAFT'" in s]
+    assert 1 <= len(drafts) < 8  # grouped: the eight renders finish while the first group is written
+    async with db_pool.acquire() as conn:
+        assert await earnings.holder_balance(conn, holder_id=uuid_of(holder)) == 8 * 250_000
+        escrow = await ledger.account_ids(conn, kinds=[AccountKind.ESCROW])
+        assert await ledger.balance(conn, account_id=escrow.system[AccountKind.ESCROW]) == 0
+    drafted = "SELECT count(*) FROM activities WHERE kind = 'VIDEO_DRAFTED'"
+    assert await db_pool.fetchval(drafted) == 8 + 8  # each creator, and the holder's member
+
+
+async def test_a_group_that_cannot_be_written_fails_every_video_in_it_and_writes_nothing(
+    client: GraphQLClient, db_pool: asyncpg.Pool, settings: Settings
+) -> None:
+    fans = [await create_user(client, handle=f"fan{n}") for n in range(3)]
+    claimed = []
+    for fan in fans:
+        video_id = uuid_of((await remix(client, fan, "a lighthouse", durationSeconds=1))["video"]["id"])
+        async with db_pool.acquire() as conn:
+            claim = await videos.claim_generation(conn, video_id=video_id, statuses=["QUEUED"])
+        assert claim is not None
+        claimed.append(claim)
+    media = videos.Media("k", "t", "m", "video/mp4", 1, 1, 1.0, 1, "0" * 64)
+    assert settings.database_url
+    pool = await create_pool(settings.database_url)
+    await pool.close()  # every write of the group fails
+    redis = Redis.from_url(settings.redis_url or "")
+    drafter = Drafter(pool, redis, generator="noop")
+
+    results = await asyncio.gather(*(drafter.draft(Rendered(c, media, "m")) for c in claimed), return_exceptions=True)
+    await redis.aclose()
+
+    assert all(isinstance(result, asyncpg.InterfaceError) for result in results), results
+    assert await db_pool.fetchval("SELECT count(*) FROM videos WHERE status = 'GENERATING'") == 3
+    assert await db_pool.fetchval("SELECT count(*) FROM ledger_transactions WHERE kind <> 'GENERATION_CHARGE'") == 0

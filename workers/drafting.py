@@ -1,0 +1,89 @@
+"""Drafting rendered videos in groups (a group commit).
+
+Setting a rendered video DRAFT and settling its escrow is one transaction of a few statements.
+When generations finish close together (a busy worker), those that finish while a transaction
+runs wait for the next one, which drafts them all: one BEGIN/COMMIT, one update, one account
+lookup and one ledger post for the group instead of for each video. A video that finishes
+alone is drafted at once. One `Drafter` per worker process (`ctx["drafter"]`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from uuid import UUID
+
+import asyncpg
+from redis.asyncio import Redis
+
+from db.generation import settle
+from db.queries import activity, videos
+from domain.activity import ActivityKind
+from workers import keys
+
+
+@dataclass(frozen=True)
+class Rendered:
+    claimed: videos.Claimed
+    media: videos.Media
+    model: str
+
+
+class Drafter:
+    def __init__(self, pool: asyncpg.Pool, redis: Redis, *, generator: str) -> None:
+        self._pool = pool
+        self._redis = redis
+        self._generator = generator
+        self._waiting: list[tuple[Rendered, asyncio.Future[bool]]] = []
+        self._writing: asyncio.Task[None] | None = None
+
+    async def draft(self, rendered: Rendered) -> bool:
+        """DRAFT with its media and the escrow settled; False when the video was no longer
+        GENERATING (another run finished or failed it meanwhile: its outcome stands)."""
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._waiting.append((rendered, future))
+        if self._writing is None:
+            self._writing = asyncio.create_task(self._write_all())
+        return await future
+
+    async def _write_all(self) -> None:
+        try:
+            while self._waiting:
+                group, self._waiting = self._waiting, []
+                try:
+                    drafted = await self._write([rendered for rendered, _ in group])
+                except Exception as exc:  # the group wrote nothing: each of its jobs decides what next
+                    for _, future in group:
+                        if not future.done():
+                            future.set_exception(exc)
+                    continue
+                for rendered, future in group:
+                    video_id = rendered.claimed.video.id
+                    if not future.done():
+                        future.set_result(video_id in drafted)
+                    drafted.discard(video_id)  # a second run of the same video in the group was not
+        finally:
+            self._writing = None
+
+    async def _write(self, group: list[Rendered]) -> set[UUID]:
+        """One transaction for the group; the videos it drafted (each at most once, also when racing
+        runs of one generation are in the group: the first one's media is kept)."""
+        first = {rendered.claimed.video.id: rendered for rendered in reversed(group)}
+        async with self._pool.acquire() as conn, conn.transaction():
+            drafted = await videos.set_drafted(
+                conn, [(r.claimed.video.id, r.media, r.model) for r in first.values()], generator=self._generator
+            )
+            await settle(conn, [(video, first[video.id].claimed.fees_by_holder()) for video in drafted])
+            events = [
+                await activity.record(
+                    conn,
+                    kind=ActivityKind.VIDEO_DRAFTED,
+                    video_id=video.id,
+                    users=[video.creator_id],
+                    members_of_holders_of=list(video.character_ids),
+                )
+                for video in drafted
+            ]
+        statuses = {keys.video_status_channel(video.id): "DRAFT" for video in drafted}
+        await activity.publish_all(self._redis, events, also=statuses)
+        return {video.id for video in drafted}
