@@ -50,7 +50,13 @@ class _Denied(Exception):
 GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
 # NO KEY UPDATE: serialises this creator's requests without blocking foreign-key checks on the row (activity
 # rows, follows), which would otherwise deadlock with the worker settling another of their videos.
-LOCK_CREATOR = "SELECT id FROM users WHERE id = $1 FOR NO KEY UPDATE"
+# With it, the accounts the charge moves money between (ids never change; NULL before their first use).
+LOCK_CREATOR = f"""
+SELECT (SELECT id FROM ledger_accounts WHERE user_id = $1) AS wallet_id,
+       (SELECT id FROM ledger_accounts WHERE kind = '{AccountKind.ESCROW.value}' AND user_id IS NULL
+        AND holder_id IS NULL) AS escrow_id
+FROM users WHERE id = $1 FOR NO KEY UPDATE
+"""
 
 
 async def create_generation(
@@ -66,7 +72,7 @@ async def create_generation(
     try:
         async with conn.transaction():
             await conn.execute(GENERIC_PLANS)
-            await conn.execute(LOCK_CREATOR, request.creator_id)
+            accounts = await conn.fetchrow(LOCK_CREATOR, request.creator_id)
             if idempotency_key is not None:
                 existing = await videos.find_by_idempotency_key(
                     conn, creator_id=request.creator_id, key=idempotency_key
@@ -78,7 +84,13 @@ async def create_generation(
                 raise _Denied(plan)
             _check_quotas(config, plan)
             video = await _insert(conn, plan, request, aspect=aspect, idempotency_key=idempotency_key)
-            await charge(conn, video_id=video.id, creator_id=request.creator_id, amount=plan.quote.total_micros)
+            await charge(
+                conn,
+                video_id=video.id,
+                creator_id=request.creator_id,
+                amount=plan.quote.total_micros,
+                accounts=(accounts["wallet_id"], accounts["escrow_id"]),
+            )
             return Created(video.id, video)
     except _Denied as denied:
         # The refusal itself is counted (the holders' demand signal), in a transaction of its own.
@@ -131,10 +143,21 @@ async def _insert(
     )
 
 
-async def charge(conn: asyncpg.Connection, *, video_id: UUID, creator_id: UUID, amount: int) -> None:
-    """Wallet → escrow; INSUFFICIENT_FUNDS when the wallet holds less."""
-    accounts = await ledger.account_ids(conn, users=[creator_id], kinds=[AccountKind.ESCROW])
-    postings = [Posting(accounts.wallets[creator_id], -amount), Posting(accounts.system[AccountKind.ESCROW], amount)]
+async def charge(
+    conn: asyncpg.Connection,
+    *,
+    video_id: UUID,
+    creator_id: UUID,
+    amount: int,
+    accounts: tuple[UUID | None, UUID | None] = (None, None),
+) -> None:
+    """Wallet → escrow; INSUFFICIENT_FUNDS when the wallet holds less. `accounts`: the wallet's and
+    escrow's ids when already known."""
+    wallet, escrow = accounts
+    if wallet is None or escrow is None:  # not known, or not made yet
+        found = await ledger.account_ids(conn, users=[creator_id], kinds=[AccountKind.ESCROW])
+        wallet, escrow = found.wallets[creator_id], found.system[AccountKind.ESCROW]
+    postings = [Posting(wallet, -amount), Posting(escrow, amount)]
     await ledger.post(conn, kind=LedgerKind.GENERATION_CHARGE, postings=postings, video_id=video_id, memo="generation")
 
 
