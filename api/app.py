@@ -14,7 +14,7 @@ from cross_web import AsyncHTTPRequestAdapter
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.websockets import WebSocket
@@ -152,4 +152,16 @@ def create_app(settings: Settings) -> Starlette:
             allow_headers=["authorization", "content-type", "x-device-id"],
         )
     ]
-    return Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    return Starlette(
+        routes=routes,
+        middleware=middleware,
+        exception_handlers={ClientDisconnect: client_gone},
+        lifespan=lifespan,
+    )
+
+
+async def client_gone(request: Request, exc: Exception) -> Response:
+    """The client closed the connection before its request was read: nobody waits for an answer,
+    and it is no server error (otherwise logged as "Exception in ASGI application")."""
+    logger.debug("client went away before its request was read: %s %s", request.method, request.url.path)
+    return Response(status_code=499)  # nginx's "client closed request"; never sent

@@ -131,3 +131,35 @@ async def test_readyz_is_503_when_redis_is_unreachable(settings: Settings) -> No
             response = await http.get("/readyz")
     assert response.status_code == 503
     assert response.json() == {"status": "unavailable", "postgres": "ok", "redis": "unavailable"}
+
+
+async def test_a_client_gone_before_its_body_was_read_is_no_server_error(
+    app: Starlette, caplog: pytest.LogCaptureFixture
+) -> None:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "POST",
+        "scheme": "http",
+        "path": "/graphql",
+        "raw_path": b"/graphql",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"content-type", b"application/json"), (b"content-length", b"100")],
+        "client": ("127.0.0.1", 5000),
+        "server": ("127.0.0.1", 8000),
+        "state": {},
+    }
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.disconnect"}  # the client closed the connection mid-request
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    with caplog.at_level(logging.ERROR):
+        await app(scope, receive, send)  # raises if the disconnect escapes as a server error
+    assert sent[0]["status"] == 499
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
