@@ -24,6 +24,7 @@ from uuid import UUID
 import asyncpg
 from arq import Retry
 from arq.connections import ArqRedis
+from redis.exceptions import RedisError
 
 from db.generation import refund
 from db.queries import videos
@@ -62,8 +63,12 @@ class Job:
 
 
 async def publish(redis: ArqRedis, video_id: UUID, status: str) -> None:
-    """Tell every API process (videoStatus subscribers) that the video changed."""
-    await redis.publish(keys.video_status_channel(video_id), status)
+    """Tell every API process (videoStatus subscribers) that the video changed. Never raises: the
+    change is committed, and a Redis error must not fail the job (it is logged)."""
+    try:
+        await redis.publish(keys.video_status_channel(video_id), status)
+    except (RedisError, OSError) as exc:
+        logger.warning("could not announce %s of %s: %r", status, video_id, exc)
 
 
 async def generate(ctx: dict[str, Any], video_id: str) -> str:

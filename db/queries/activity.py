@@ -8,6 +8,7 @@ rules decide who sees what.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -16,9 +17,12 @@ from uuid import UUID
 
 import asyncpg
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from domain.activity import ActivityKind, reaches_followers
 from workers import keys
+
+logger = logging.getLogger(__name__)
 
 # Commands per pipeline round trip: bounds the client's buffer when an event reaches many followers.
 PUBLISH_BATCH = 10_000
@@ -119,7 +123,8 @@ async def publish(redis: Redis, event: Event, *, also: Mapping[str, str] | None 
 
 
 async def publish_all(redis: Redis, events: Sequence[Event], *, also: Mapping[str, str] | None = None) -> None:
-    """`publish` for several events, in as few round trips as the messages allow."""
+    """`publish` for several events, in as few round trips as the messages allow. Never raises: the
+    change is committed whatever happens here, and a Redis error is logged (subscribers miss it)."""
     messages = list((also or {}).items())
     for event in events:
         if event.recipient_ids:
@@ -127,11 +132,14 @@ async def publish_all(redis: Redis, events: Sequence[Event], *, also: Mapping[st
             channels += [keys.character_activity_channel(character_id) for character_id in event.character_ids]
             message = announcement(event)
             messages += [(channel, message) for channel in channels]
-    for start in range(0, len(messages), PUBLISH_BATCH):
-        async with redis.pipeline(transaction=False) as pipe:
-            for channel, message in messages[start : start + PUBLISH_BATCH]:
-                pipe.publish(channel, message)
-            await pipe.execute()
+    try:
+        for start in range(0, len(messages), PUBLISH_BATCH):
+            async with redis.pipeline(transaction=False) as pipe:
+                for channel, message in messages[start : start + PUBLISH_BATCH]:
+                    pipe.publish(channel, message)
+                await pipe.execute()
+    except (RedisError, OSError) as exc:
+        logger.warning("could not announce %d messages (%d events): %r", len(messages), len(events), exc)
 
 
 def announcement(event: Event) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 import pytest
+from arq.connections import ArqRedis
 from arq.worker import Worker
 from redis.asyncio import Redis
 
@@ -469,3 +470,19 @@ async def test_a_group_that_cannot_be_written_fails_every_video_in_it_and_writes
     assert all(isinstance(result, asyncpg.InterfaceError) for result in results), results
     assert await db_pool.fetchval("SELECT count(*) FROM videos WHERE status = 'GENERATING'") == 3
     assert await db_pool.fetchval("SELECT count(*) FROM ledger_transactions WHERE kind <> 'GENERATION_CHARGE'") == 0
+
+
+async def test_a_generation_completes_when_its_announcements_cannot_be_published(
+    client: GraphQLClient, db_pool: asyncpg.Pool, settings: Settings
+) -> None:
+    fan = await create_user(client, handle="fan")
+    video_id = uuid_of((await remix(client, fan, "a lighthouse", durationSeconds=1))["video"]["id"])
+    unreachable = ArqRedis(host="127.0.0.1", port=1)  # publishing GENERATING and DRAFT fails
+    ctx: dict[str, Any] = {"settings": settings.model_copy(update={"generator": "noop"}), "redis": unreachable}
+    await on_startup(ctx)
+    try:
+        assert await generate({**ctx, "job_try": 1}, str(video_id)) == "drafted"
+    finally:
+        await on_shutdown(ctx)
+        await unreachable.aclose()
+    assert await db_pool.fetchval("SELECT status FROM videos WHERE id = $1", video_id) == "DRAFT"
