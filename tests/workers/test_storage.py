@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.routing import Mount
 
 from workers.storage.base import InvalidKey, build_storage, validate_key
-from workers.storage.directory import DirectoryStorage, media_app
+from workers.storage.directory import DirectoryStorage, _write_atomically, media_app
 from workers.storage.s3 import S3Storage
 
 KEY = "videos/0b4a6f3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b/video.mp4"
@@ -71,6 +72,32 @@ async def test_directory_put_bytes_replaces(storage: DirectoryStorage) -> None:
     stored = await storage.put_bytes("a/b.json", b'{"v":2}', "application/json")
     assert (storage.media_dir / "a/b.json").read_bytes() == b'{"v":2}'
     assert stored.size_bytes == 7
+
+
+async def test_directory_files_are_readable_by_others_and_large_ones_go_through_a_thread(
+    storage: DirectoryStorage, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.mp4"
+    big.write_bytes(DATA * 100)  # 1 MB: stored from a worker thread, in chunks
+    stored = await storage.put_file("videos/y/video.mp4", big, "video/mp4")
+    assert stored.sha256 == hashlib.sha256(DATA * 100).hexdigest()
+    assert (storage.media_dir / "videos/y/video.mp4").stat().st_mode & 0o777 == 0o644 & ~current_umask()
+
+
+async def test_a_failed_write_leaves_nothing_behind(storage: DirectoryStorage) -> None:
+    def failing() -> Iterator[bytes]:
+        yield DATA
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        _write_atomically(storage.media_dir / "videos/z/video.mp4", failing())
+    assert list((storage.media_dir / "videos/z").iterdir()) == []  # neither the file nor a temporary
+
+
+def current_umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 async def test_directory_rejects_bad_keys(storage: DirectoryStorage) -> None:
