@@ -35,12 +35,10 @@ def run_api(settings: Settings) -> None:
 
 
 def run_worker(settings: Settings) -> None:
-    from arq.worker import Worker
-
-    from workers.settings import worker_settings
+    from workers.settings import serve, worker_settings
 
     asyncio.run(_migrate(settings))
-    Worker(**worker_settings(settings)).run()
+    serve(worker_settings(settings))
 
 
 def run_worker_health(settings: Settings) -> None:

@@ -94,11 +94,11 @@ async def noop_job(ctx: dict[str, Any]) -> None:
 
 
 def worker_child(mode: str, options_json: str) -> None:
-    """Body of a worker child process: `worker_settings(settings)` as `fanreel worker` runs it."""
-    from arq.worker import Worker, func
+    """Body of a worker child process: `worker_settings(settings)` served as `fanreel worker` serves it."""
+    from arq.worker import func
 
     from cli import configure_logging
-    from workers.settings import worker_settings
+    from workers.settings import serve, worker_settings
 
     settings = Settings()
     configure_logging(settings)
@@ -115,7 +115,7 @@ def worker_child(mode: str, options_json: str) -> None:
         print("READY", flush=True)
 
     options["on_startup"] = on_startup
-    Worker(**options).run()
+    serve(options)
 
 
 class Workers:
