@@ -161,13 +161,8 @@ FROM (SELECT
     (SELECT count(*) FROM videos WHERE creator_id = $1 AND {TODAY}) AS today
 ) creator
 LEFT JOIN (
-    SELECT c.id, c.name, c.holder_id, h.kind AS holder_kind, p.*
-    FROM characters c
-    JOIN holders h ON h.id = c.holder_id
-    JOIN LATERAL (
-        SELECT {policies.POLICY_COLUMNS} FROM character_policies WHERE character_id = c.id
-        ORDER BY version DESC LIMIT 1
-    ) p ON true
+    SELECT c.id, c.name, c.holder_id, h.kind AS holder_kind, {policies.CURRENT_POLICY_OF_C} AS policy
+    FROM characters c JOIN holders h ON h.id = c.holder_id
     WHERE c.id = ANY($2::uuid[])
 ) c ON true
 """
@@ -194,7 +189,7 @@ async def load_request(
             found[i]["name"],
             found[i]["holder_id"],
             policy.HolderKind(found[i]["holder_kind"]),
-            policies.published_policy(found[i]).policy,
+            policies.published_policy(found[i]["policy"]).policy,
         )
         for i in character_ids
         if i in found

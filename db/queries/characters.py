@@ -10,7 +10,7 @@ from uuid import UUID
 import asyncpg
 
 from db.queries.holders import Holder, holder_from_row
-from db.queries.policies import PublishedPolicy, published_policy
+from db.queries.policies import CURRENT_POLICY_OF_C, PublishedPolicy, published_policy
 
 
 @dataclass(frozen=True)
@@ -92,8 +92,7 @@ async def get_characters(conn: asyncpg.Connection, *, character_ids: Sequence[UU
 # Characters with their holder and current policy, as composite columns: what a page of videos
 # shows of its characters, in one statement.
 WITH_HOLDERS_AND_POLICIES = f"""
-SELECT {CHARACTER_COLUMNS}, h AS holder,
-       (SELECT p FROM character_policies p WHERE p.character_id = c.id ORDER BY p.version DESC LIMIT 1) AS policy
+SELECT {CHARACTER_COLUMNS}, h AS holder, {CURRENT_POLICY_OF_C} AS policy
 FROM characters c JOIN holders h ON h.id = c.holder_id
 WHERE c.id = ANY($1::uuid[])
 """

@@ -82,6 +82,10 @@ async def publish_policy(
     return published_policy(row)
 
 
+# The current policy (highest version) of the character `c` of the enclosing query, as one composite
+# value (read it with `published_policy`).
+CURRENT_POLICY_OF_C = "(SELECT p FROM character_policies p WHERE p.character_id = c.id ORDER BY p.version DESC LIMIT 1)"
+
 CURRENT_POLICIES = f"""
 SELECT DISTINCT ON (character_id) {POLICY_COLUMNS} FROM character_policies
 WHERE character_id = ANY($1::uuid[]) ORDER BY character_id, version DESC
@@ -126,13 +130,6 @@ async def approve_creator(conn: asyncpg.Connection, *, character_id: UUID, user_
 
 async def revoke_creator(conn: asyncpg.Connection, *, character_id: UUID, user_id: UUID) -> None:
     await conn.execute(REVOKE, character_id, user_id)
-
-
-APPROVED_AMONG = "SELECT character_id FROM creator_approvals WHERE user_id = $1 AND character_id = ANY($2::uuid[])"
-
-
-async def approved_among(conn: asyncpg.Connection, *, user_id: UUID, character_ids: Sequence[UUID]) -> frozenset[UUID]:
-    return frozenset(row["character_id"] for row in await conn.fetch(APPROVED_AMONG, user_id, list(character_ids)))
 
 
 # ---------------------------------------------------------------- denied attempts
