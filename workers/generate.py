@@ -14,10 +14,8 @@ import asyncio
 import hashlib
 import json
 import logging
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -78,8 +76,7 @@ async def generate(ctx: dict[str, Any], video_id: str) -> str:
         return "nothing to do"
     video, facts = claimed.video, provenance(claimed, generator=job.generator.name)
     try:
-        with tempfile.TemporaryDirectory(prefix="fanreel-") as workdir:
-            result = await job.generator.render(render_request(video, facts), Path(workdir))
+        async with job.generator.render(render_request(video, facts)) as result:
             media = await _store(job, video, facts, result)
     except GenerationRefused as refused:
         await fail(job.pool, job.redis, video.id, f"The video provider refused the prompt: {refused.reason}")

@@ -60,7 +60,7 @@ def requests_for(fake: FakeProvider, start: int) -> list[tuple[str, str, str | N
 async def test_success_downloads_a_playable_video(provider: tuple[FakeProvider, str], tmp_path: Path) -> None:
     fake, _ = provider
     start = len(fake.requests)
-    result = await make_generator(provider).render(make_request("a fox"), tmp_path)
+    result = await make_generator(provider).render_into(make_request("a fox"), tmp_path)
     info = await probe(result.video_path)
     assert (info.codec, info.width, info.height) == ("h264", 320, 240)
     assert info.duration_seconds == pytest.approx(1.0, abs=0.1)
@@ -78,7 +78,7 @@ async def test_success_downloads_a_playable_video(provider: tuple[FakeProvider, 
 
 async def test_token_is_not_sent_to_another_origin(provider: tuple[FakeProvider, str], tmp_path: Path) -> None:
     fake, _ = provider
-    await make_generator(provider).render(make_request("a fox [cdn]"), tmp_path)
+    await make_generator(provider).render_into(make_request("a fox [cdn]"), tmp_path)
     assert fake.requests[-1][1].startswith("/files/")
     assert fake.requests[-1][2] is None
 
@@ -86,7 +86,7 @@ async def test_token_is_not_sent_to_another_origin(provider: tuple[FakeProvider,
 async def test_429_is_retried(provider: tuple[FakeProvider, str], tmp_path: Path) -> None:
     fake, _ = provider
     start = len(fake.requests)
-    result = await make_generator(provider).render(make_request("a fox [429]"), tmp_path)
+    result = await make_generator(provider).render_into(make_request("a fox [429]"), tmp_path)
     assert result.video_path.stat().st_size > 0
     assert [method for method, _, _ in requests_for(fake, start)][:3] == ["POST", "POST", "POST"]
 
@@ -94,38 +94,38 @@ async def test_429_is_retried(provider: tuple[FakeProvider, str], tmp_path: Path
 async def test_5xx_is_retried(provider: tuple[FakeProvider, str], tmp_path: Path) -> None:
     fake, _ = provider
     start = len(fake.requests)
-    result = await make_generator(provider).render(make_request("a fox [500]"), tmp_path)
+    result = await make_generator(provider).render_into(make_request("a fox [500]"), tmp_path)
     assert result.video_path.stat().st_size > 0
     assert len([call for call in requests_for(fake, start) if call[0] == "GET"]) == 2 + 2 + 1  # 500s, polls, file
 
 
 async def test_retries_run_out(provider: tuple[FakeProvider, str], tmp_path: Path) -> None:
     with pytest.raises(TransientGeneratorError, match="429"):
-        await make_generator(provider, max_retries=1).render(make_request("a fox [429] once"), tmp_path)
+        await make_generator(provider, max_retries=1).render_into(make_request("a fox [429] once"), tmp_path)
 
 
 async def test_refusal_is_final_with_the_providers_reason(provider: tuple[FakeProvider, str], tmp_path: Path) -> None:
     with pytest.raises(GenerationRefused) as refused:
-        await make_generator(provider).render(make_request("a fox [refuse]"), tmp_path)
+        await make_generator(provider).render_into(make_request("a fox [refuse]"), tmp_path)
     assert refused.value.reason == "The prompt was refused under our content policy."
 
 
 async def test_other_failures_are_transient(provider: tuple[FakeProvider, str], tmp_path: Path) -> None:
     with pytest.raises(TransientGeneratorError, match="CUDA out of memory"):
-        await make_generator(provider).render(make_request("a fox [fail]"), tmp_path)
+        await make_generator(provider).render_into(make_request("a fox [fail]"), tmp_path)
 
 
 async def test_never_finishing_times_out_and_cancels(provider: tuple[FakeProvider, str], tmp_path: Path) -> None:
     fake, _ = provider
     with pytest.raises(TransientGeneratorError, match=r"not done after 0\.3 s"):
-        await make_generator(provider, timeout_seconds=0.3).render(make_request("a fox [slow]"), tmp_path)
+        await make_generator(provider, timeout_seconds=0.3).render_into(make_request("a fox [slow]"), tmp_path)
     method, path, _ = fake.requests[-1]
     assert (method, path.rsplit("/", 1)[-1]) == ("POST", "cancel")
 
 
 async def test_bad_token_is_a_final_error(provider: tuple[FakeProvider, str], tmp_path: Path) -> None:
     with pytest.raises(GeneratorError, match="401") as raised:
-        await make_generator(provider, token="wrong").render(make_request("a fox"), tmp_path)
+        await make_generator(provider, token="wrong").render_into(make_request("a fox"), tmp_path)
     assert not isinstance(raised.value, TransientGeneratorError)
 
 
@@ -138,7 +138,7 @@ async def test_unreachable_provider_is_transient(tmp_path: Path) -> None:
         retry_base_seconds=0.01,
     )
     with pytest.raises(TransientGeneratorError):
-        await generator.render(make_request("a fox"), tmp_path)
+        await generator.render_into(make_request("a fox"), tmp_path)
 
 
 def test_build_generator_passes_the_settings() -> None:

@@ -49,7 +49,7 @@ def generator() -> LocalGenerator:
 
 @pytest.mark.parametrize("aspect", list(Aspect))
 async def test_renders_a_faststart_h264_mp4(generator: LocalGenerator, aspect: Aspect, tmp_path: Path) -> None:
-    result = await generator.render(make_request(aspect), tmp_path)
+    result = await generator.render_into(make_request(aspect), tmp_path)
     info = await probe(result.video_path)
     assert (info.codec, info.pix_fmt) == ("h264", "yuv420p")
     assert (info.width, info.height) == SIZES[aspect]
@@ -63,14 +63,22 @@ async def test_renders_a_faststart_h264_mp4(generator: LocalGenerator, aspect: A
     assert json.loads(tags["comment"]) == json.loads(tags["description"]) == METADATA
 
 
+async def test_render_keeps_its_files_until_the_block_ends(generator: LocalGenerator) -> None:
+    async with generator.render(make_request(Aspect.SQUARE)) as result:
+        assert (await probe(result.video_path)).width == SIZES[Aspect.SQUARE][0]
+        assert result.thumbnail_path.exists()
+        scratch = result.video_path.parent
+    assert not scratch.exists()  # the scratch directory is gone with the block
+
+
 async def test_duration_is_exact_for_longer_videos(generator: LocalGenerator, tmp_path: Path) -> None:
-    result = await generator.render(make_request(Aspect.SQUARE, duration=5), tmp_path)
+    result = await generator.render_into(make_request(Aspect.SQUARE, duration=5), tmp_path)
     assert (await probe(result.video_path)).duration_seconds == pytest.approx(5.0, abs=0.1)
 
 
 async def test_awkward_text_is_drawn_literally(generator: LocalGenerator, tmp_path: Path) -> None:
     prompt = "100% 'quoted': %{pts} [brackets], semi;colons \\ back\nslash é漢字 " * 20
-    result = await generator.render(make_request(Aspect.PORTRAIT, prompt=prompt), tmp_path)
+    result = await generator.render_into(make_request(Aspect.PORTRAIT, prompt=prompt), tmp_path)
     assert (await probe(result.video_path)).duration_seconds == pytest.approx(2.0, abs=0.1)
 
 
@@ -91,7 +99,7 @@ async def test_font_path_is_escaped_for_the_filtergraph(tmp_path: Path) -> None:
     shutil.copyfile(find_font(), awkward)
     workdir = tmp_path / "work"
     workdir.mkdir()
-    result = await LocalGenerator(font_path=awkward).render(make_request(Aspect.SQUARE), workdir)
+    result = await LocalGenerator(font_path=awkward).render_into(make_request(Aspect.SQUARE), workdir)
     assert (await probe(result.video_path)).codec == "h264"
 
 
@@ -101,15 +109,13 @@ def test_a_font_is_found() -> None:
 
 async def test_too_short_is_refused(generator: LocalGenerator, tmp_path: Path) -> None:
     with pytest.raises(GeneratorError):
-        await generator.render(make_request(Aspect.SQUARE, duration=0), tmp_path)
+        await generator.render_into(make_request(Aspect.SQUARE, duration=0), tmp_path)
 
 
-async def test_noop_writes_real_files(tmp_path: Path) -> None:
+async def test_noop_writes_real_files() -> None:
     generator = build_generator("noop", http_url="", http_token="", poll_seconds=1, timeout_seconds=1)
     assert isinstance(generator, NoopGenerator)
-    for n in range(2):
-        workdir = tmp_path / str(n)
-        workdir.mkdir()
-        result = await generator.render(make_request(Aspect.LANDSCAPE), workdir)
-        assert (await probe(result.video_path)).codec == "h264"
-        assert result.thumbnail_path.read_bytes()[:3] == b"\xff\xd8\xff"
+    for _ in range(2):
+        async with generator.render(make_request(Aspect.LANDSCAPE)) as result:
+            assert (await probe(result.video_path)).codec == "h264"
+            assert result.thumbnail_path.read_bytes()[:3] == b"\xff\xd8\xff"

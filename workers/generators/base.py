@@ -1,14 +1,18 @@
 """What every video generator takes, returns and raises, and how the configured one is built.
 
-A generator turns a :class:`RenderRequest` into an MP4 and a JPEG thumbnail inside a work
-directory owned by the caller. It signals failure with :class:`TransientGeneratorError`
-(retry with backoff), :class:`GenerationRefused` (final: the provider refused the content)
-or another :class:`GeneratorError` (final: a configuration or provider bug).
+A generator turns a :class:`RenderRequest` into an MP4 and a JPEG thumbnail, which stay on disk
+until the caller's ``async with generator.render(request)`` block ends (most generators render
+into a scratch directory of their own: :func:`in_scratch_directory`). It signals failure with
+:class:`TransientGeneratorError` (retry with backoff), :class:`GenerationRefused` (final: the
+provider refused the content) or another :class:`GeneratorError` (final: a configuration or
+provider bug).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import tempfile
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -54,7 +58,7 @@ class RenderRequest:
 
 @dataclass(frozen=True)
 class RenderResult:
-    """Files inside the work directory the caller passed (and owns)."""
+    """The rendered files; they stay until the `render` block that returned them ends."""
 
     video_path: Path
     thumbnail_path: Path
@@ -82,7 +86,22 @@ class GenerationRefused(GeneratorError):
 class Generator(Protocol):
     name: str
 
-    async def render(self, request: RenderRequest, workdir: Path) -> RenderResult: ...
+    def render(self, request: RenderRequest) -> AbstractAsyncContextManager[RenderResult]: ...
+
+
+@asynccontextmanager
+async def in_scratch_directory(
+    render_into: Callable[[RenderRequest, Path], Awaitable[RenderResult]], request: RenderRequest
+) -> AsyncIterator[RenderResult]:
+    """`render_into(request, workdir)` in a temporary directory, removed when the block ends.
+
+    Only generators that write files make one: on an ext4 file system without a journal (this
+    project's CI machine), every inode deleted in the last minutes is scanned past by the next
+    file creations (the kernel's recently_deleted()), so a directory made and removed per job
+    for nothing costs every later job (a third of the machine's CPU in bench/queue.py).
+    """
+    with tempfile.TemporaryDirectory(prefix="fanreel-") as workdir:
+        yield await render_into(request, Path(workdir))
 
 
 def build_generator(

@@ -15,6 +15,7 @@ import contextlib
 import random
 import re
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -28,6 +29,7 @@ from workers.generators.base import (
     RenderRequest,
     RenderResult,
     TransientGeneratorError,
+    in_scratch_directory,
 )
 from workers.media import MediaError, make_thumbnail, write_metadata
 
@@ -101,7 +103,10 @@ class HttpGenerator:
         self.retry_base_seconds = retry_base_seconds
         self.max_download_bytes = max_download_bytes
 
-    async def render(self, request: RenderRequest, workdir: Path) -> RenderResult:
+    def render(self, request: RenderRequest) -> AbstractAsyncContextManager[RenderResult]:
+        return in_scratch_directory(self.render_into, request)
+
+    async def render_into(self, request: RenderRequest, workdir: Path) -> RenderResult:
         raw, video, thumbnail = workdir / "provider.mp4", workdir / "video.mp4", workdir / "thumbnail.jpg"
         # A client per render: renders take minutes, and no client outlives its event loop.
         async with httpx.AsyncClient(base_url=self.base_url, timeout=httpx.Timeout(30.0)) as client:

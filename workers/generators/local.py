@@ -12,10 +12,11 @@ import shutil
 import subprocess
 import textwrap
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-from workers.generators.base import SIZES, GeneratorError, RenderRequest, RenderResult
+from workers.generators.base import SIZES, GeneratorError, RenderRequest, RenderResult, in_scratch_directory
 from workers.media import make_thumbnail, metadata_args, run_ffmpeg
 
 MODEL = "fanreel-local-drawtext-1"
@@ -150,7 +151,10 @@ class LocalGenerator:
         self.font_path = font_path or find_font()
         self.fps = fps
 
-    async def render(self, request: RenderRequest, workdir: Path) -> RenderResult:
+    def render(self, request: RenderRequest) -> AbstractAsyncContextManager[RenderResult]:
+        return in_scratch_directory(self.render_into, request)
+
+    async def render_into(self, request: RenderRequest, workdir: Path) -> RenderResult:
         if request.duration_seconds < 1:
             raise GeneratorError(f"duration must be at least 1 s, not {request.duration_seconds}")
         width, height = SIZES[request.aspect]

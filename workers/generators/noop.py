@@ -11,6 +11,8 @@ import asyncio
 import shutil
 import tempfile
 import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from workers.generators.base import SIZES, Aspect, RenderRequest, RenderResult
@@ -28,12 +30,13 @@ class NoopGenerator:
         self._directory = Path(tempfile.mkdtemp(prefix="fanreel-noop-"))
         weakref.finalize(self, shutil.rmtree, self._directory, ignore_errors=True)  # removed with the generator
 
-    async def render(self, request: RenderRequest, workdir: Path) -> RenderResult:
+    @asynccontextmanager
+    async def render(self, request: RenderRequest) -> AsyncIterator[RenderResult]:
         if request.aspect not in self._results:
             async with self._lock:
                 if request.aspect not in self._results:
                     self._results[request.aspect] = await _encode(request.aspect, self._directory)
-        return self._results[request.aspect]
+        yield self._results[request.aspect]
 
 
 async def _encode(aspect: Aspect, directory: Path) -> RenderResult:
