@@ -9,7 +9,6 @@ from typing import Any
 import uvloop
 from arq.connections import RedisSettings
 from arq.cron import cron
-from arq.worker import Worker
 
 from db.catalog import Catalog
 from db.pool import create_pool
@@ -18,6 +17,7 @@ from workers import credit, generate, housekeeping, keys, restrict, trending
 from workers.drafting import Drafter
 from workers.generators import build_generator
 from workers.storage import storage_for
+from workers.worker import Worker
 
 logger = logging.getLogger(__name__)
 FOLD_INTERVAL_SECONDS = 5  # how often the ledger's pending balance changes are folded in

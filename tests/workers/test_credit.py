@@ -7,13 +7,13 @@ from typing import Any
 
 import asyncpg
 import pytest
-from arq.worker import Worker
 
 from db.ledger_cli import verify
 from settings import Settings
 from tests.views_factories import new_character, new_holder, new_user, new_video, seed_qualified_views, wallet_balance
 from workers.credit import credit_views
 from workers.settings import worker_settings
+from workers.worker import Worker
 
 pytestmark = pytest.mark.usefixtures("clean_state")
 

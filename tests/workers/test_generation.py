@@ -12,7 +12,6 @@ from typing import Any
 import asyncpg
 import pytest
 from arq.connections import ArqRedis
-from arq.worker import Worker
 from redis.asyncio import Redis
 
 from api.ids import from_global_id
@@ -28,6 +27,7 @@ from workers.drafting import Drafter, Rendered
 from workers.generate import generate, reconcile
 from workers.media import probe
 from workers.settings import on_shutdown, on_startup, worker_settings
+from workers.worker import Worker
 
 CREATE_REMIX = """
 mutation Create($input: RemixInput!) {

@@ -9,7 +9,6 @@ from typing import Any
 
 import asyncpg
 import websockets
-from arq.worker import Worker
 from redis.asyncio import Redis
 from websockets.typing import Subprotocol
 
@@ -20,6 +19,7 @@ from tests.api.activity.support import init, produce, raw, receive, subscribe, u
 from tests.helpers import GraphQLClient, create_character, create_holder, create_user
 from workers import keys
 from workers.settings import worker_settings
+from workers.worker import Worker
 
 ACTIVITY = "subscription { activity { id kind read video { id } character { id } actor { handle } } }"
 CHARACTER_ACTIVITY = "subscription($id: ID!) { characterActivity(characterId: $id) { id kind } }"

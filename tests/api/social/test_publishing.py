@@ -145,9 +145,8 @@ async def test_restrict_sweep(client: GraphQLClient, db: asyncpg.Pool, on_restri
 async def test_restrict_sweep_of_many_videos_runs_in_a_worker(
     client: GraphQLClient, db: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch, settings: object
 ) -> None:
-    from arq.worker import Worker
-
     from workers.settings import worker_settings
+    from workers.worker import Worker
 
     ava, bolt, violent, _ = await restrict_setup(client, db)
     monkeypatch.setattr(character_mutations, "SWEEP_INLINE_LIMIT", 2)

@@ -11,13 +11,13 @@ from typing import Any
 import pytest
 import uvicorn
 import websockets
-from arq.worker import Worker
 
 from api.app import create_app
 from embedded import free_port
 from settings import Settings
 from tests.helpers import GraphQLClient, create_user
 from workers.settings import worker_settings
+from workers.worker import Worker
 
 SUBSCRIBE = "subscription($id: ID!) { videoStatus(videoId: $id) { id status } }"
 CREATE = (

@@ -11,7 +11,6 @@ from uuid import uuid4
 
 import asyncpg
 import pytest
-from arq.worker import Worker
 
 from api.ids import to_global_id
 from db.crediting import credit
@@ -21,6 +20,7 @@ from settings import Settings
 from tests.helpers import Account, GraphQLClient, create_character, create_holder, create_user
 from tests.views_factories import new_video, uuid_of
 from workers.settings import worker_settings
+from workers.worker import Worker
 
 RECORD = "mutation R($input: [ViewInput!]!) { recordViews(input: $input) { accepted qualified userErrors { field } } }"
 REVENUE = """
