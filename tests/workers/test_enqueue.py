@@ -2,26 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from uuid import uuid4
 
 import pytest
-from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.connections import ArqRedis
 from arq.jobs import Job, JobStatus
 
-from settings import Settings
 from workers import keys
 from workers.enqueue import enqueue_generation
 
 pytestmark = pytest.mark.usefixtures("clean_state")
-
-
-@pytest.fixture
-async def arq_redis(settings: Settings) -> AsyncIterator[ArqRedis]:
-    assert settings.redis_url
-    pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
-    yield pool
-    await pool.aclose()
 
 
 async def test_a_job_is_queued_once_as_arq_would_queue_it(arq_redis: ArqRedis) -> None:

@@ -5,11 +5,10 @@ started than there are free slots."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.connections import ArqRedis, RedisSettings
 from arq.constants import in_progress_key_prefix
 from arq.jobs import Job
 from arq.worker import func
@@ -24,14 +23,6 @@ QUEUE = "test:claims"
 async def record(ctx: dict[str, Any], n: int) -> None:
     ctx["ran"].append(n)
     await asyncio.sleep(0.005)  # long enough for the other workers to poll meanwhile
-
-
-@pytest.fixture
-async def arq_redis(settings: Settings) -> AsyncIterator[ArqRedis]:
-    assert settings.redis_url
-    pool = await create_pool(RedisSettings.from_dsn(settings.redis_url))
-    yield pool
-    await pool.aclose()
 
 
 def make_worker(settings: Settings, ran: list[int], **options: Any) -> Worker:
