@@ -16,6 +16,7 @@ from typing import Any
 from arq import worker
 from arq.constants import in_progress_key_prefix
 from arq.utils import timestamp_ms
+from redis.commands.core import AsyncScript
 
 # KEYS: the queue, then each candidate's in-progress key. ARGV: now (ms), the in-progress key's
 # lifetime (ms), how many to claim, then the candidates' ids. Returns id, score, id, score, ...
@@ -40,7 +41,7 @@ return claimed
 class Worker(worker.Worker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._claim: Any = None  # the registered script, once the pool exists
+        self._claim: AsyncScript | None = None  # registered on first use, once the pool exists
 
     async def start_jobs(self, job_ids: list[bytes]) -> None:
         """Start the jobs among `job_ids` that no worker runs yet, as many as there are free slots."""
