@@ -18,8 +18,8 @@ In one run, against a fresh database (see bench/common.py for where the servers 
 3. The local renderer's wall seconds per video-second (`LocalGenerator`, 5 s and 10 s videos).
 
 Baselines measured in the same run, for a noisy machine: `{ __typename }` requests/s through
-the same HTTP stack and client; a no-op arq job with the same worker options and worker count
-(400 enqueued at once, then one every 50 ms); a plain x264 encode of the same size and length.
+the same HTTP stack and client; a no-op job on arq's own Worker with the same worker options
+and worker count (400 enqueued at once, then one every 50 ms); a plain x264 encode of the same size and length.
 The load client is a minimal keep-alive HTTP/1.1 client: httpx at 32 connections spent more CPU
 per request (5-9 ms) than the API it measured (`--client httpx` to compare). Prints PASS/FAIL
 per budget and exits 0 either way. `--worker-option KEY=JSON` (e.g. `poll_delay=0.01`) overrides
@@ -101,10 +101,12 @@ async def noop_job(ctx: dict[str, Any]) -> None:
 
 def worker_child(mode: str, options_json: str) -> None:
     """Body of a worker child process: `worker_settings(settings)` served as `fanreel worker` serves it."""
+    from arq.worker import Worker as ArqWorker
     from arq.worker import func
 
     from cli import configure_logging
     from workers.settings import serve, worker_settings
+    from workers.worker import Worker
 
     settings = Settings()
     configure_logging(settings)
@@ -121,7 +123,9 @@ def worker_child(mode: str, options_json: str) -> None:
         print("READY", flush=True)
 
     options["on_startup"] = on_startup
-    serve(options)
+    # The baseline runs on arq's own Worker: ours claims a poll's jobs at once and then waits for the
+    # next poll, so no-op jobs (done in microseconds) would measure the poll delay, not a job's cost.
+    serve(options, worker_class=ArqWorker if mode == "noop" else Worker)
 
 
 class Workers:
@@ -672,8 +676,8 @@ async def _phases(
         settings, arq_redis, args.workers, options, args.noop_jobs, args.concurrency
     )
     print(
-        f"baseline no-op arq job, same worker options, {args.workers} workers: {args.noop_jobs} enqueued at once "
-        f"run at {noop_rate:.1f} jobs/s (enqueue→start {summary_ms(noop_burst)}); "
+        f"baseline no-op job on arq's own Worker, same worker options, {args.workers} workers: "
+        f"{args.noop_jobs} enqueued at once run at {noop_rate:.1f} jobs/s (enqueue→start {summary_ms(noop_burst)}); "
         f"one every 50 ms: enqueue→start {summary_ms(noop_paced)}"
     )
     tokens, character_ids = await seed(pool, client, args.users)

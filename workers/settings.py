@@ -6,6 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
+import arq.worker
 import uvloop
 from arq.connections import RedisSettings
 from arq.cron import cron
@@ -46,12 +47,12 @@ async def on_shutdown(ctx: dict[str, Any]) -> None:
         await ctx["pool"].close()
 
 
-def serve(options: dict[str, Any]) -> None:
+def serve(options: dict[str, Any], worker_class: type[arq.worker.Worker] = Worker) -> None:
     """Run an arq worker with these options until it is stopped, on uvloop's event loop (uvicorn
     runs the API on it too): a busy worker's time goes mostly to system calls, and libuv makes
     fewer per round trip (strace of a worker under bench/queue.py: 178 → 164 per generation)."""
     asyncio.set_event_loop(uvloop.new_event_loop())  # arq's Worker takes the current loop
-    Worker(**options).run()
+    worker_class(**options).run()
 
 
 def every(seconds: int) -> set[int]:
