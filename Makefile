@@ -33,6 +33,10 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 bench: $(STAMP)
+	@# bench/feed.py drives its HTTP load with wrk (a Debian package).
+	@command -v wrk >/dev/null || (command -v apt-get >/dev/null && (apt-get install -y -q wrk \
+		|| (apt-get update -q && apt-get install -y -q wrk)) >/dev/null) \
+		|| echo "note: wrk not found; bench/feed.py needs it (apt-get install wrk)"
 	$(PY) bench/detection.py
 	$(PY) bench/queue.py
 	$(PY) bench/feed.py
