@@ -11,12 +11,9 @@ progress, atomically, so two workers never start one job.
 
 from __future__ import annotations
 
-from typing import Any
-
 from arq import worker
 from arq.constants import in_progress_key_prefix
 from arq.utils import timestamp_ms
-from redis.commands.core import AsyncScript
 
 # KEYS: the queue, then each candidate's in-progress key. ARGV: now (ms), the in-progress key's
 # lifetime (ms), how many to claim, then the candidates' ids. Returns id, score, id, score, ...
@@ -39,19 +36,14 @@ return claimed
 
 
 class Worker(worker.Worker):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._claim: AsyncScript | None = None  # registered on first use, once the pool exists
-
     async def start_jobs(self, job_ids: list[bytes]) -> None:
         """Start the jobs among `job_ids` that no worker runs yet, as many as there are free slots."""
         free = self.max_jobs - self.job_counter
         candidates = [job_id for job_id in (raw.decode() for raw in job_ids) if job_id not in self.tasks]
         if free <= 0 or not candidates:
             return
-        if self._claim is None:
-            self._claim = self.pool.register_script(CLAIM)
-        claimed = await self._claim(
+        claim = self.pool.register_script(CLAIM)  # EVALSHA; the script is loaded on its first use
+        claimed = await claim(
             keys=[self.queue_name, *(in_progress_key_prefix + job_id for job_id in candidates)],
             args=[timestamp_ms(), int(self.in_progress_timeout_s * 1000), free, *candidates],
         )

@@ -98,7 +98,8 @@ async def in_scratch_directory(
     Only generators that write files make one: on an ext4 file system without a journal (this
     project's CI machine), every inode deleted in the last minutes is scanned past by the next
     file creations (the kernel's recently_deleted()), so a directory made and removed per job
-    for nothing costs every later job (a third of the machine's CPU in bench/queue.py).
+    for nothing costs every later job (such scans took a third of the machine's CPU in
+    bench/queue.py).
     """
     with tempfile.TemporaryDirectory(prefix="fanreel-") as workdir:
         yield await render_into(request, Path(workdir))
