@@ -164,11 +164,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     grant.add_argument("amount", help="USD, e.g. 5 or 2.50")
     ledger = commands.add_parser("ledger", help="ledger checks").add_subparsers(dest="action", required=True)
     ledger.add_parser("verify", help="check every ledger invariant; exit 1 on any discrepancy")
+    operator = commands.add_parser("operator", help="the operator role (moderation and verification queues)")
+    operator_actions = operator.add_subparsers(dest="action", required=True)
+    for action in ("grant", "revoke"):
+        operator_actions.add_parser(action, help=f"{action} the operator role").add_argument("handle")
     args = parser.parse_args(argv)
     settings = Settings()
     configure_logging(settings)
     if args.command in ("wallet", "ledger"):
         sys.exit(run_ledger(settings, args))
+    if args.command == "operator":
+        sys.exit(run_operator(settings, args.action, args.handle))
     COMMANDS[args.command][0](settings)
 
 
@@ -183,6 +189,33 @@ def run_ledger(settings: Settings, args: argparse.Namespace) -> int:
         status, lines = asyncio.run(verify_command(settings.database_url, checks_for(split_config(settings))))
     print("\n".join(lines), file=sys.stderr if status else sys.stdout)
     return status
+
+
+def run_operator(settings: Settings, action: str, handle: str) -> int:
+    """Grant or revoke the operator role; exit 1 for an unknown handle."""
+    assert settings.database_url, "set DATABASE_URL"
+    status, line = asyncio.run(_operator(settings.database_url, action, handle))
+    print(line, file=sys.stderr if status else sys.stdout)
+    return status
+
+
+async def _operator(database_url: str, action: str, handle: str) -> tuple[int, str]:
+    import asyncpg
+
+    from db.queries import operators, users
+
+    conn = await asyncpg.connect(database_url)
+    try:
+        user = await users.get_user_by_handle(conn, handle=handle.lstrip("@"))
+        if user is None:
+            return 1, f"no user @{handle.lstrip('@')}"
+        if action == "grant":
+            changed = await operators.grant(conn, user_id=user.id)
+            return 0, f"@{user.handle} {'is now' if changed else 'already was'} an operator"
+        changed = await operators.revoke(conn, user_id=user.id)
+        return 0, f"@{user.handle} {'is no longer' if changed else 'was not'} an operator"
+    finally:
+        await conn.close()
 
 
 if __name__ == "__main__":

@@ -14,9 +14,10 @@ from starlette.websockets import WebSocket
 from strawberry.types import Info as StrawberryInfo
 
 from api.auth import bearer_token, token_hash
-from api.errors import Unauthenticated
+from api.errors import Forbidden, Unauthenticated
 from api.loaders import Loaders
 from db.catalog import Catalog
+from db.queries.operators import is_operator
 from db.queries.tokens import token_user
 from workers.storage import Storage
 
@@ -62,6 +63,14 @@ class Context:
         viewer_id = self.viewer_id
         if viewer_id is None:
             raise Unauthenticated()
+        return viewer_id
+
+    async def require_operator(self) -> UUID:
+        """The signed-in viewer when they hold the operator role; FORBIDDEN otherwise."""
+        viewer_id = self.require_viewer()
+        async with self.pool.acquire() as conn:
+            if not await is_operator(conn, user_id=viewer_id):
+                raise Forbidden()
         return viewer_id
 
 

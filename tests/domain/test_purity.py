@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 DOMAIN = Path(__file__).resolve().parents[2] / "domain"
-SMALL_PURE_LIBRARIES = {"ahocorasick", "confusable_homoglyphs", "email_validator"}
+SMALL_PURE_LIBRARIES = {"ahocorasick", "confusable_homoglyphs", "email_validator", "wordfreq"}
 
 
 def imported_modules(path: Path) -> set[str]:
