@@ -18,18 +18,33 @@ from api.characters.mutations import CharacterMutations
 from api.characters.queries import CharacterQueries
 from api.execution import PlainFieldsExecutor, call_resolvers_directly
 from api.extensions import default_extensions
+from api.feed.preferences import PreferenceMutations
 from api.feed.queries import FeedQueries
+from api.feed.search import SearchQueries
 from api.holders.mutations import HolderMutations
 from api.node import NodeQueries
 from api.remix.mutations import RemixMutations
 from api.remix.queries import RemixQueries
+from api.safety.mutations import SafetyMutations
+from api.safety.queries import SafetyQueries
 from api.scalars import SCALAR_MAP
 from api.social.mutations import SocialMutations
 from api.videos.mutations import VideoMutations
 from api.videos.subscriptions import VideoSubscriptions
 from api.views.mutations import ViewMutations, serve_natively
 
-Query = merge_types("Query", (NodeQueries, AccountQueries, CharacterQueries, RemixQueries, FeedQueries))
+Query = merge_types(
+    "Query",
+    (
+        NodeQueries,
+        AccountQueries,
+        CharacterQueries,
+        RemixQueries,
+        FeedQueries,
+        SafetyQueries,
+        SearchQueries,
+    ),
+)
 Mutation = merge_types(
     "Mutation",
     (
@@ -41,6 +56,8 @@ Mutation = merge_types(
         SocialMutations,
         ActivityMutations,
         ViewMutations,
+        SafetyMutations,
+        PreferenceMutations,
     ),
 )
 Subscription = merge_types("Subscription", (VideoSubscriptions, ActivitySubscriptions))

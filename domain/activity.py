@@ -16,6 +16,9 @@ class ActivityKind(StrEnum):
     VIDEO_COMMENTED = "VIDEO_COMMENTED"
     VIDEO_REMIXED = "VIDEO_REMIXED"
     NEW_FOLLOWER = "NEW_FOLLOWER"
+    # To a reporter: the moderation outcome of their report (RULES §10).
+    REPORT_ACTIONED = "REPORT_ACTIONED"
+    REPORT_DISMISSED = "REPORT_DISMISSED"
 
 
 # The only kinds a character's followers (who are not members of its holder) are told about.
