@@ -182,9 +182,10 @@ WITH page AS MATERIALIZED (
 SELECT {columns}, p.generation, p.rank FROM page p JOIN videos v ON v.id = p.video_id
 ORDER BY p.rank
 """
-# Trending part (not in FOLLOWING mode): minus followed videos.
+# Trending part (not in FOLLOWING mode): in MIXED mode minus the followed videos (shown above it).
 TRENDING_PAGE = RANKED.format(
-    only=f"{shown('v')} AND {MODE} <> 'FOLLOWING' AND ($1::uuid IS NULL OR ({NOT_FOLLOWED}))", columns=LIST_COLUMNS
+    only=f"{shown('v')} AND {MODE} <> 'FOLLOWING' AND ($1::uuid IS NULL OR {MODE} = 'TRENDING' OR ({NOT_FOLLOWED}))",
+    columns=LIST_COLUMNS,
 )
 
 
