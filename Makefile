@@ -41,3 +41,4 @@ bench: $(STAMP)
 	$(PY) bench/queue.py
 	$(PY) bench/feed.py
 	$(PY) bench/views.py
+	$(PY) bench/search.py
