@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
+import pytest
 
-from tests.api.social.test_feeds import FEED, TRENDING, pages, recompute_trending
+from tests.api.social.test_feeds import FEED, TRENDING, feed_statements, pages, recompute_trending
 from tests.helpers import (
     PUBLISH_VIDEO,
     Account,
@@ -19,6 +20,7 @@ from tests.helpers import (
 )
 
 FOLLOW = "mutation($id: ID!) { followUser(userId: $id) { userErrors { code } } }"
+BLOCK = "mutation($id: ID!) { blockUser(userId: $id) { userErrors { code } } }"
 SET = """
 mutation($input: FeedPreferencesInput!) {
   setFeedPreferences(input: $input) { preferences { mode maxRating } userErrors { code field } }
@@ -176,3 +178,22 @@ async def test_search_ranks_matches_and_hashtags_match_exactly(client: GraphQLCl
     assert await search(client, "the") == await search(client, "") == []
     # Keyset pages of one give the same order as one page.
     assert await search(client, "cat", first=1) == await search(client, "cat")
+
+
+@pytest.mark.timeout(300)
+async def test_a_steered_feed_page_costs_the_same_statements_whatever_its_size(
+    client: GraphQLClient, db: asyncpg.Pool
+) -> None:
+    fan = await create_user(client, handle="fan")
+    makers = [await create_user(client, handle=f"maker{n}") for n in range(6)]
+    for maker in makers:
+        await client.execute(FOLLOW, {"id": maker.id}, token=fan.token)
+    await client.execute(BLOCK, {"id": makers[3].id}, token=fan.token)
+    await see_less(client, fan, kind="CREATOR", subjectId=makers[2].id)
+    await see_less(client, fan, kind="TERM", term="sunset")
+    await client.execute(SET, {"input": {"maxRating": "PG13"}}, token=fan.token)
+    for n in range(120):
+        await create_video(client, db, makers[n % 6], f"a {'sunset' if n % 6 == 1 else 'scene'}, take {n}")
+    await recompute_trending(db)
+    small, large = await feed_statements(client, fan, 5), await feed_statements(client, fan, 50)
+    assert small == large <= 6
