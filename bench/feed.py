@@ -297,9 +297,12 @@ async def load_data_set(database_url: str, videos: int, *, seed: int = 5) -> Dat
         words, weights = vocabulary()
         followed = set(followed_creators)
         # What the heavy viewer's see-less entries must not touch, so that the hand-written endpoint
-        # (which does not apply them) still returns the same page: the followed creators' videos.
+        # (which does not apply them) still returns the same page: the followed creators' and followed
+        # characters' videos.
         followed_numbers: set[int] = set()
         followed_video_characters: set[uuid.UUID] = set(followed_characters)
+        followed_character_set = frozenset(followed_characters)
+        followed_video_creators: set[uuid.UUID] = set()
         counts["videos"] = counts["video_licenses"] = counts["video_likes"] = 0
         done = 0
         while done < videos:
@@ -312,9 +315,10 @@ async def load_data_set(database_url: str, videos: int, *, seed: int = 5) -> Dat
                 key = f"videos/{vid}"
                 creator = rng.choice(user_ids)
                 characters = rng.sample(character_ids, rng.choice((1, 1, 2)))
-                if creator in followed:
+                if creator in followed or not followed_character_set.isdisjoint(characters):
                     followed_numbers.add(done)
                     followed_video_characters.update(characters)
+                    followed_video_creators.add(creator)
                 vids.append(
                     (
                         vid,
@@ -367,7 +371,7 @@ async def load_data_set(database_url: str, videos: int, *, seed: int = 5) -> Dat
         )
         # The heavy viewer (issue 15): 20 blocks and 50 see-less entries (20 creators, 20 characters,
         # 10 terms), none touching the followed creators' videos (see followed_numbers above).
-        others = [u for u in user_ids[1:] if u not in followed]
+        others = [u for u in user_ids[1:] if u not in followed and u not in followed_video_creators]
         blocked = rng.sample(others, 40)
         await conn.executemany(
             "INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2)", [(viewer_id, u) for u in blocked[:20]]

@@ -8,8 +8,8 @@ from uuid import UUID
 
 import asyncpg
 
-from db.queries.preferences import MODE, steered
-from db.queries.safety import hidden_creator
+from db.queries.preferences import MODE, creator_steered, steered, video_steered
+from db.queries.safety import hidden_creator, hidden_user
 from db.queries.videos import LIST_COLUMNS, Listed, listed
 
 Keyset = tuple[datetime, UUID]
@@ -141,7 +141,8 @@ def shown(video: str) -> str:
     return f"NOT {hidden_creator(video)} AND {steered(video)}"
 
 
-# Followed part (not in TRENDING mode): newest first (keyset published_at, id), read from the viewer's follows so that a
+# Followed part (not in TRENDING mode; each followed creator's checks made once, not per video):
+# newest first (keyset published_at, id), read from the viewer's follows so that a
 # page costs the same at any table size: a page of each followed creator's newest published videos
 # (videos_creator_published_idx), the newest page of those; the same for followed characters through
 # their licenses, which carry the video's published_at (video_licenses_character_published_idx,
@@ -152,9 +153,10 @@ WITH page AS MATERIALIZED (
         (SELECT c.id, c.published_at FROM user_follows uf CROSS JOIN LATERAL (
             SELECT c.id, c.published_at FROM videos c
             WHERE c.creator_id = uf.followee_id AND c.status = 'PUBLISHED'
-              AND {before_cursor("c", "id", "$2", "$3")} AND {shown("c")}
+              AND {before_cursor("c", "id", "$2", "$3")} AND {video_steered("c")}
             ORDER BY c.published_at DESC, c.id DESC LIMIT $4) c
          WHERE uf.follower_id = $1 AND {MODE} <> 'TRENDING'
+           AND NOT {hidden_user("$1", "uf.followee_id")} AND {creator_steered("uf.followee_id")}
          ORDER BY c.published_at DESC, c.id DESC LIMIT $4)
         UNION
         (SELECT DISTINCT l.video_id, l.published_at FROM character_follows cf CROSS JOIN LATERAL (

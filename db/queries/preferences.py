@@ -18,10 +18,20 @@ MODE = "coalesce((SELECT fp.mode FROM feed_preferences fp WHERE fp.user_id = $1)
 
 def steered(video: str) -> str:
     """SQL: the video aliased `video` passes the viewer's rating limit and see-less entries."""
+    return f"({creator_steered(f'{video}.creator_id')} AND {video_steered(video)})"
+
+
+def creator_steered(creator: str) -> str:
+    """SQL: the viewer has no see-less of the creator `creator` (a per-creator check: a list of one
+    creator's videos, such as the feed's followed creators, makes it once per creator)."""
+    return f"""NOT EXISTS (SELECT 1 FROM see_less s
+                    WHERE s.user_id = $1 AND s.kind = 'CREATOR' AND s.subject_id = {creator})"""
+
+
+def video_steered(video: str) -> str:
+    """SQL: the video's rating is within the limit; no see-less of its characters or of a term in it."""
     return f"""(rating_level({video}.rating) <= coalesce(
         (SELECT rating_level(fp.max_rating) FROM feed_preferences fp WHERE fp.user_id = $1), 4)
-    AND NOT EXISTS (SELECT 1 FROM see_less s
-                    WHERE s.user_id = $1 AND s.kind = 'CREATOR' AND s.subject_id = {video}.creator_id)
     AND NOT EXISTS (SELECT 1 FROM video_licenses sl JOIN see_less s
                     ON s.user_id = $1 AND s.kind = 'CHARACTER' AND s.subject_id = sl.character_id
                     WHERE sl.video_id = {video}.id)
