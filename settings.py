@@ -81,6 +81,7 @@ class Settings(BaseSettings):
     log_in_free_failures_per_ip: int = Field(default=50, ge=1)
     log_in_backoff_base_seconds: float = Field(default=1.0, gt=0)
     log_in_backoff_max_seconds: float = Field(default=900.0, gt=0)
+    metrics_dir: Path | None = None
 
     @property
     def production(self) -> bool:

@@ -82,6 +82,11 @@ def observe_request(path: str, operation: str | None, status: int, seconds: floa
         COST.inc(cost)
 
 
+def observe_job(function: str, outcome: str, seconds: float) -> None:
+    JOBS.labels(function, outcome).inc()
+    JOB_SECONDS.labels(function).observe(seconds)
+
+
 def registry() -> CollectorRegistry:
     if "PROMETHEUS_MULTIPROC_DIR" in os.environ:
         collected = CollectorRegistry()
