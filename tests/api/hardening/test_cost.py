@@ -80,7 +80,7 @@ async def test_a_costly_mutation_is_refused_before_its_resolver_runs(db: asyncpg
 
 
 async def test_node_limit_at_its_edge_with_first_from_a_variable(make_app: MakeApp) -> None:
-    query = "query($n: Int) { user(handle: \"x\") { videos(first: $n) { edges { node { id } } } } }"
+    query = 'query($n: Int) { user(handle: "x") { videos(first: $n) { edges { node { id } } } } }'
     async with make_app(max_query_nodes=50) as app:
         client = client_of(app)
         assert (await client.execute(query, {"n": 50})).errors == []
@@ -107,7 +107,10 @@ async def test_missing_first_counts_as_the_default_page(client: GraphQLClient) -
 
 async def test_fragments_and_aliases_are_counted(client: GraphQLClient) -> None:
     query = """
-    query { a: user(handle: "x") { ...V } b: user(handle: "y") { ... on User { videos(first: 3) { edges { node { id } } } } } }
+    query {
+      a: user(handle: "x") { ...V }
+      b: user(handle: "y") { ... on User { videos(first: 3) { edges { node { id } } } } }
+    }
     fragment V on User { videos(first: 4) { edges { node { creator { id } } } } }
     """
     result = await client.execute(query)

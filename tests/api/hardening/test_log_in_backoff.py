@@ -15,7 +15,11 @@ mutation($who: String!, $pw: String!) {
 }
 """
 LIMITS = {"log_in_free_failures": 3, "log_in_free_failures_per_ip": 100, "log_in_backoff_base_seconds": 60.0}
-WRONG = {"token": None, "user": None, "userErrors": [{"field": None, "code": "INVALID", "message": "Wrong handle, email or password."}]}
+WRONG = {
+    "token": None,
+    "user": None,
+    "userErrors": [{"field": None, "code": "INVALID", "message": "Wrong handle, email or password."}],
+}
 
 
 async def log_in(client: GraphQLClient, who: str, password: str) -> dict[str, object]:
@@ -71,7 +75,9 @@ async def test_an_ip_guessing_across_accounts_backs_off(client: GraphQLClient, m
         assert (await log_in(client_of(app, "198.51.100.67"), "bob", bob.password))["token"]
 
 
-async def test_a_hundred_wrong_passwords_meet_the_back_off(client: GraphQLClient, redis: Redis, make_app: MakeApp) -> None:
+async def test_a_hundred_wrong_passwords_meet_the_back_off(
+    client: GraphQLClient, redis: Redis, make_app: MakeApp
+) -> None:
     """The outside tester's 100 wrong passwords in a few seconds, with the default free failures:
     after the 5 free ones the account is locked, and the right password does not get in. (A first
     lock of 60 s instead of the default 1 s keeps the test independent of its own speed.)"""

@@ -53,7 +53,14 @@ async def test_throttling_holds_across_two_api_processes(make_app: MakeApp) -> N
 
 async def test_sign_up_per_ip(db: asyncpg.Pool, make_app: MakeApp) -> None:
     def values(n: int) -> dict[str, object]:
-        return {"input": {"handle": f"new{n}", "displayName": "N", "email": f"n{n}@example.com", "password": "pw long enough"}}
+        return {
+            "input": {
+                "handle": f"new{n}",
+                "displayName": "N",
+                "email": f"n{n}@example.com",
+                "password": "pw long enough",
+            }
+        }
 
     async with make_app(sign_up_bucket_size=2, sign_up_restore_per_hour=SLOW_RATE) as app:
         here = client_of(app, "198.51.100.7")
