@@ -8,7 +8,7 @@ COPY api api
 COPY workers workers
 COPY db db
 COPY domain domain
-COPY cli.py settings.py embedded.py logs.py ./
+COPY cli.py settings.py embedded.py logs.py telemetry.py ./
 RUN pip install --no-cache-dir .
 ENV HOST=0.0.0.0 PORT=8000
 EXPOSE 8000

@@ -57,10 +57,10 @@ class JobLines(logging.Filter):
         outcome = _OUTCOMES[mark]
         seconds = float(match["seconds"])
         record.outcome, record.duration_ms = outcome, round(seconds * 1000, 1)
-        from api.metrics import observe_job
+        from telemetry import observe_job
 
-        observe_job(function, outcome, seconds)
         result = match["rest"].removeprefix(" ●").strip() if mark == "←" else "failed"
+        observe_job(function, outcome, seconds, result.strip("'"))
         return self._periodic_and_idle(record, ref, result)
 
     @staticmethod

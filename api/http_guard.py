@@ -20,8 +20,8 @@ from typing import Any
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.metrics import observe_request
 from settings import Settings
+from telemetry import observe_request
 
 logger = logging.getLogger("fanreel.requests")
 

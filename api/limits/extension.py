@@ -33,6 +33,7 @@ from strawberry.extensions import SchemaExtension
 from api.limits.buckets import Bucket, refund, take
 from api.limits.cost import Cost, actual_cost, requested_cost
 from api.limits.text import has_bad_text
+from telemetry import observe_errors
 
 if TYPE_CHECKING:
     from api.context import Context
@@ -86,8 +87,10 @@ class CostAndRateLimits(SchemaExtension):
             self.execution_context.validation_rules = (*rules, NoSchemaIntrospectionCustomRule)
         yield
         result = self.execution_context.result
-        if production and result is not None and result.errors:
-            result.errors = [_without_suggestions(error) for error in result.errors]
+        if result is not None and result.errors:
+            observe_errors(_code(error) for error in result.errors)
+            if production:
+                result.errors = [_without_suggestions(error) for error in result.errors]
         connection = self.context.request
         if connection is not None:
             connection.scope.setdefault("state", {})["graphql"] = {
@@ -207,6 +210,14 @@ def _too_costly(cost: Cost, settings: Settings) -> GraphQLError:
             "maximumNodes": settings.max_query_nodes,
         },
     )
+
+
+def _code(error: GraphQLError) -> str:
+    code = (error.extensions or {}).get("code")
+    if isinstance(code, str):
+        return code
+    # not masked yet (the masking extension may run after this one) or a validation error
+    return "INTERNAL_SERVER_ERROR" if error.original_error is not None else "GRAPHQL_VALIDATION_FAILED"
 
 
 def _without_suggestions(error: GraphQLError) -> GraphQLError:
