@@ -44,6 +44,7 @@ from workers.storage.directory import media_app
 
 logger = logging.getLogger(__name__)
 PROBE_TIMEOUT_SECONDS = 2.0
+HTTP_CODES = {400: "BAD_USER_INPUT", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
 GRAPHIQL_DIR = Path(__file__).resolve().parent / "static" / "graphiql"
 # GraphiQL's page loads its scripts and styles from this server only (api/static/graphiql); its
 # editor sets inline styles, so styles need 'unsafe-inline' (no script does).
@@ -71,7 +72,7 @@ class FanreelGraphQL(GraphQL[Context, None]):
         try:
             response = await self.run(Request(scope=scope, receive=receive))
         except HTTPException as exc:  # strawberry's refusals, as GraphQL errors in JSON (it sends plain text)
-            code = "BAD_USER_INPUT" if exc.status_code == 400 else "BAD_REQUEST"
+            code = HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
             response = Response(error_body(exc.reason, code), exc.status_code, media_type="application/json")
         await response(scope, receive, send)
 
