@@ -67,4 +67,7 @@ def _selection_sets(selection_set: SelectionSetNode | None) -> Iterator[Selectio
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(s.selection_set for s in current.selections if getattr(s, "selection_set", None) is not None)
+        for selection in current.selections:
+            below: SelectionSetNode | None = getattr(selection, "selection_set", None)
+            if below is not None:
+                stack.append(below)
