@@ -1,0 +1,92 @@
+"""Fuzzing: schemathesis generates queries and mutations for every root field of the served schema
+(hypothesis-graphql underneath: arbitrary literals, nested selections, fragments), signed out and
+signed in, against a real uvicorn server; no answer may be a 5xx or an INTERNAL_SERVER_ERROR.
+
+EXAMPLES per operation and identity keeps the run within about a minute on this machine (see
+the README). Derandomized: every run sends the same cases, so a failure reproduces.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+import requests
+import schemathesis
+import uvicorn
+from hypothesis import HealthCheck, given, settings
+from starlette.applications import Starlette
+
+from api.schema import schema
+from embedded import free_port
+from tests.helpers import GraphQLClient, create_user
+
+EXAMPLES = 20
+LOG_IN = 'mutation { logIn(input: {handleOrEmail: "fuzzer", password: "fuzzing all day"}) { token } }'
+
+
+@pytest.fixture
+async def server(app: Starlette, clean_state: None) -> AsyncIterator[str]:
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, port=port, log_level="warning", lifespan="off"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag, not an event)
+        await asyncio.sleep(0.02)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+def failures_of(response: requests.Response) -> list[str]:
+    if response.status_code >= 500:
+        return [f"HTTP {response.status_code}: {response.text[:300]}"]
+    try:
+        body: Any = response.json()
+    except ValueError:
+        return [f"not JSON (HTTP {response.status_code}): {response.text[:300]}"]
+    errors = body.get("errors") or [] if isinstance(body, dict) else []
+    return [str(e) for e in errors if (e.get("extensions") or {}).get("code") == "INTERNAL_SERVER_ERROR"]
+
+
+def fuzz(base_url: str) -> tuple[int, list[str]]:
+    """Runs in a thread (schemathesis is synchronous) while the server answers on the test's loop."""
+    fuzzed = schemathesis.graphql.from_file(schema.as_str())
+    session = requests.Session()
+    sent, failures = 0, []
+    for result in fuzzed.get_all_operations():
+        operation = result.ok()
+        for signed_in in (False, True):
+            headers = {}
+            if signed_in:  # a fresh token per operation: logOut may have revoked the last one
+                token = session.post(f"{base_url}/graphql", json={"query": LOG_IN}).json()["data"]["logIn"]["token"]
+                headers["Authorization"] = f"Bearer {token}"
+
+            @given(case=operation.as_strategy())
+            @settings(
+                max_examples=EXAMPLES,
+                deadline=None,
+                derandomize=True,
+                database=None,
+                suppress_health_check=list(HealthCheck),
+            )
+            def run(case: Any) -> None:
+                nonlocal sent
+                sent += 1
+                response = case.call(base_url=f"{base_url}/graphql", session=session, headers=headers)
+                found = failures_of(response)
+                failures.extend(f"{operation.label} {case.body}: {failure}" for failure in found)
+
+            run()
+    return sent, failures
+
+
+async def test_fuzzing_every_operation_finds_no_server_error(server: str, client: GraphQLClient) -> None:
+    await create_user(client, handle="fuzzer", password="fuzzing all day")
+    started = time.perf_counter()
+    sent, failures = await asyncio.to_thread(fuzz, server)
+    print(f"fuzz: {sent} requests in {time.perf_counter() - started:.1f} s")  # noqa: T201 (the README's figure)
+    assert sent >= 2 * EXAMPLES * len(schema._schema.query_type.fields)  # type: ignore[union-attr]
+    assert failures == [], "\n".join(failures[:20])
