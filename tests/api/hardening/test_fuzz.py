@@ -55,7 +55,7 @@ def fuzz(base_url: str) -> tuple[int, list[str]]:
     """Runs in a thread (schemathesis is synchronous) while the server answers on the test's loop."""
     fuzzed = schemathesis.graphql.from_file(schema.as_str())
     session = requests.Session()
-    sent, failures = 0, []
+    sent, failures = [0], []
     for result in fuzzed.get_all_operations():
         operation = result.ok()
         for signed_in in (False, True):
@@ -63,30 +63,29 @@ def fuzz(base_url: str) -> tuple[int, list[str]]:
             if signed_in:  # a fresh token per operation: logOut may have revoked the last one
                 token = session.post(f"{base_url}/graphql", json={"query": LOG_IN}).json()["data"]["logIn"]["token"]
                 headers["Authorization"] = f"Bearer {token}"
+            run_cases(operation, f"{base_url}/graphql", session, headers, sent, failures)
+    return sent[0], failures
 
-            @given(case=operation.as_strategy())
-            @settings(
-                max_examples=EXAMPLES,
-                deadline=None,
-                derandomize=True,
-                database=None,
-                suppress_health_check=list(HealthCheck),
-            )
-            def run(case: Any) -> None:
-                nonlocal sent
-                sent += 1
-                response = case.call(base_url=f"{base_url}/graphql", session=session, headers=headers)
-                found = failures_of(response)
-                failures.extend(f"{operation.label} {case.body}: {failure}" for failure in found)
 
-            run()
-    return sent, failures
+def run_cases(
+    operation: Any, url: str, session: requests.Session, headers: dict[str, str], sent: list[int], failures: list[str]
+) -> None:
+    @given(case=operation.as_strategy())
+    @settings(
+        max_examples=EXAMPLES, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+    )
+    def run(case: Any) -> None:
+        sent[0] += 1
+        response = case.call(base_url=url, session=session, headers=headers)
+        failures.extend(f"{operation.label} {case.body}: {failure}" for failure in failures_of(response))
+
+    run()
 
 
 async def test_fuzzing_every_operation_finds_no_server_error(server: str, client: GraphQLClient) -> None:
     await create_user(client, handle="fuzzer", password="fuzzing all day")
     started = time.perf_counter()
     sent, failures = await asyncio.to_thread(fuzz, server)
-    print(f"fuzz: {sent} requests in {time.perf_counter() - started:.1f} s")  # noqa: T201 (the README's figure)
+    print(f"fuzz: {sent} requests in {time.perf_counter() - started:.1f} s")  # the README's figure
     assert sent >= 2 * EXAMPLES * len(schema._schema.query_type.fields)  # type: ignore[union-attr]
     assert failures == [], "\n".join(failures[:20])
