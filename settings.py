@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     s3_bucket: str = "fanreel-media"
     s3_endpoint_url: str | None = None
     s3_region: str = "us-east-1"
+    url_signing_secret: str = "dev-url-signing-secret"
+    media_url_ttl_seconds: int = Field(default=600, ge=1)
     generation_price_per_second: Decimal = Decimal("0.02")
     free_generations_per_day: int = Field(default=3, ge=0)
     max_characters_per_video: int = Field(default=4, ge=1)

@@ -34,6 +34,7 @@ from db.pool import create_pool
 from settings import Settings
 from workers.storage import storage_for
 from workers.storage.directory import media_app
+from workers.storage.signing import UrlSigner
 
 logger = logging.getLogger(__name__)
 PROBE_TIMEOUT_SECONDS = 2.0
@@ -143,7 +144,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/webhooks/payments", payments_webhook, methods=["POST"]),
     ]
     if settings.storage == "directory":
-        routes.append(Mount("/media", app=media_app(settings.media_dir)))
+        routes.append(Mount("/media", app=media_app(settings.media_dir, UrlSigner(settings.url_signing_secret))))
     middleware = [
         Middleware(
             CORSMiddleware,
