@@ -20,6 +20,7 @@ from api.execution import PlainFieldsExecutor, call_resolvers_directly
 from api.extensions import default_extensions
 from api.feed.queries import FeedQueries
 from api.holders.mutations import HolderMutations
+from api.holders.verification import VerificationMutations, VerificationQueries
 from api.node import NodeQueries
 from api.remix.mutations import RemixMutations
 from api.remix.queries import RemixQueries
@@ -29,7 +30,9 @@ from api.videos.mutations import VideoMutations
 from api.videos.subscriptions import VideoSubscriptions
 from api.views.mutations import ViewMutations, serve_natively
 
-Query = merge_types("Query", (NodeQueries, AccountQueries, CharacterQueries, RemixQueries, FeedQueries))
+Query = merge_types(
+    "Query", (NodeQueries, AccountQueries, CharacterQueries, RemixQueries, FeedQueries, VerificationQueries)
+)
 Mutation = merge_types(
     "Mutation",
     (
@@ -41,6 +44,7 @@ Mutation = merge_types(
         SocialMutations,
         ActivityMutations,
         ViewMutations,
+        VerificationMutations,
     ),
 )
 Subscription = merge_types("Subscription", (VideoSubscriptions, ActivitySubscriptions))

@@ -119,7 +119,7 @@ async def _insert(
             video_id=video_id,
             character_id=c.character_id,
             policy_version=c.policy.version,
-            revenue_share_bps=c.policy.revenue_share_bps,
+            revenue_share_bps=c.policy.revenue_share_bps if c.verified else 0,  # RULES §11: unverified, unpaid
             generation_fee_micros=fees.get(c.character_id, 0),
             attribution=c.policy.attribution,
             review="PENDING" if c.character_id in reviewing else "NOT_REQUIRED",

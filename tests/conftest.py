@@ -121,7 +121,7 @@ async def app(settings: Settings) -> AsyncIterator[Starlette]:
 
 
 @pytest.fixture
-async def client(app: Starlette, clean_state: None) -> AsyncIterator[GraphQLClient]:
+async def client(app: Starlette, clean_state: None, db_pool: asyncpg.Pool) -> AsyncIterator[GraphQLClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield GraphQLClient(http)
+        yield GraphQLClient(http, db_pool)

@@ -32,8 +32,9 @@ class Result:
 
 
 class GraphQLClient:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, pool: Any = None) -> None:
         self.http = http
+        self.pool = pool  # the test database, for factories that stand in for an operator
 
     async def post(self, body: Any, *, token: str | None = None, headers: dict[str, str] | None = None) -> Result:
         all_headers = dict(headers or {})
@@ -110,11 +111,20 @@ mutation CreateCharacter($input: CreateCharacterInput!) {
 """
 
 
-async def create_holder(client: GraphQLClient, owner: Account, name: str = "Northwind Studios") -> str:
+async def create_holder(
+    client: GraphQLClient, owner: Account, name: str = "Northwind Studios", *, verified: bool = True
+) -> str:
+    """A holder of `owner`, VERIFIED (as an operator would) unless told otherwise."""
+    from api.ids import decode_id
+
     result = await client.execute(CREATE_HOLDER, {"name": name}, token=owner.token)
     payload = result.data["createHolder"]
     assert payload["userErrors"] == [], payload["userErrors"]
     holder_id: str = payload["holder"]["id"]
+    if verified:
+        await client.pool.execute(
+            "UPDATE holders SET verification = 'VERIFIED' WHERE id = $1", decode_id(holder_id, "Holder")
+        )
     return holder_id
 
 
