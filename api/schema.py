@@ -28,6 +28,7 @@ from api.scalars import SCALAR_MAP
 from api.social.mutations import SocialMutations
 from api.videos.mutations import VideoMutations
 from api.videos.subscriptions import VideoSubscriptions
+from api.views.devices import DeviceMutations
 from api.views.mutations import ViewMutations, serve_natively
 
 Query = merge_types(
@@ -45,6 +46,7 @@ Mutation = merge_types(
         ActivityMutations,
         ViewMutations,
         VerificationMutations,
+        DeviceMutations,
     ),
 )
 Subscription = merge_types("Subscription", (VideoSubscriptions, ActivitySubscriptions))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +48,25 @@ class GraphQLClient:
         self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None, **kwargs: Any
     ) -> Result:
         return await self.post({"query": query, "variables": variables or {}}, token=token, **kwargs)
+
+
+REGISTER_DEVICE = "mutation { registerDevice { deviceToken userErrors { code } } }"
+# conftest's settings sign device tokens with this secret; `device_token` mints one as registerDevice would.
+TEST_DEVICE_SECRET = "test-device-token-secret"
+
+
+async def register_device(client: GraphQLClient, *, token: str | None = None) -> str:
+    """A device token from registerDevice (signed in as `token`'s user, if given)."""
+    result = await client.execute(REGISTER_DEVICE, token=token)
+    device: str = result.data["registerDevice"]["deviceToken"]
+    return device
+
+
+def device_token() -> str:
+    """A valid token of a new device without a round trip, for tests that need thousands of viewers."""
+    from domain.devices import issue_token
+
+    return issue_token(TEST_DEVICE_SECRET, uuid.uuid4())
 
 
 SIGN_UP = """
