@@ -54,3 +54,10 @@ CREATE INDEX videos_media_to_remove_idx ON videos (updated_at)
 
 -- Leaving: the account row stays (ledger accounts point at it), anonymised; deleted_at says when.
 ALTER TABLE users ADD COLUMN deleted_at timestamptz;
+
+-- Fees wait for approval: the fee of a license whose review is PENDING stays in escrow
+-- (fee_held) until the holder approves (paid to it) or the video is rejected, deleted or taken
+-- down first (refunded to the creator). Set when the video is written; cleared by whichever
+-- ledger transaction releases it, so a fee is released once.
+ALTER TABLE video_licenses ADD COLUMN fee_held boolean NOT NULL DEFAULT false;
+CREATE INDEX video_licenses_fee_held_idx ON video_licenses (video_id) WHERE fee_held;
