@@ -276,15 +276,25 @@ FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[
     AS m (id, media_key, thumbnail_key, manifest_key, content_type, width, height, duration_seconds,
           size_bytes, sha256, model)
 WHERE v.id = m.id AND v.status = 'GENERATING'
+  -- RULES §11: unless told the policies were re-checked, only while no character's policy has a
+  -- version newer than the one licensed (the caller re-evaluates the others).
+  AND ($13 OR NOT EXISTS (
+      SELECT 1 FROM video_licenses l JOIN character_policies p ON p.character_id = l.character_id
+      WHERE l.video_id = v.id AND p.version > l.policy_version))
 RETURNING {VIDEO_COLUMNS}
 """
 
 
 async def set_drafted(
-    conn: asyncpg.Connection, rendered: Sequence[tuple[UUID, Media, str]], *, generator: str
+    conn: asyncpg.Connection,
+    rendered: Sequence[tuple[UUID, Media, str]],
+    *,
+    generator: str,
+    policies_rechecked: bool = False,
 ) -> list[Video]:
     """Set GENERATING videos DRAFT, each with its media and model (video id, media, model; one
-    entry per video); the videos drafted (those that were GENERATING), as they are now."""
+    entry per video); the videos drafted (those that were GENERATING and, unless
+    `policies_rechecked`, whose characters' policies are still the versions licensed), as they are now."""
     media = [m for _, m, _ in rendered]
     rows = await conn.fetch(
         SET_DRAFTED,
@@ -300,6 +310,7 @@ async def set_drafted(
         [m.sha256 for m in media],
         generator,
         [model for _, _, model in rendered],
+        policies_rechecked,
     )
     return [_video(row) for row in rows]
 

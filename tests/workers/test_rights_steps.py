@@ -43,11 +43,11 @@ async def wait_for_status(db: asyncpg.Pool, video_id: str, status: str) -> None:
     raise AssertionError(f"{video_id} never became {status}")
 
 
-async def test_a_policy_tightened_while_the_video_renders_refuses_its_publication(
+async def test_a_policy_tightened_while_the_video_renders_is_checked_when_drafting(
     client: GraphQLClient, db_pool: asyncpg.Pool, run_worker: RunWorker, provider: str
 ) -> None:
     ava, fan = await create_user(client, handle="ava"), await create_user(client, handle="fan")
-    nova = await create_character(client, ava, await create_holder(client, ava), "Captain Nova")
+    nova = await create_character(client, ava, await create_holder(client, ava), "Captain Nova", generationFee="0.5")
     await fund(db_pool, fan, 1_000_000)
     video = (await remix(client, fan, "Captain Nova sails", durationSeconds=2))["video"]["id"]
     # The provider answers "processing" for 0.3 s: the policy changes while the video renders.
@@ -55,13 +55,29 @@ async def test_a_policy_tightened_while_the_video_renders_refuses_its_publicatio
     await wait_for_status(db_pool, video, "GENERATING")
     assert (await tighten(client, ava, nova, audience="OPTED_OUT"))["userErrors"] == []  # onRestrict KEEP
     await worker
+    row = await db_pool.fetchrow("SELECT status, status_reason FROM videos WHERE id = $1", uuid_of(video))
+    assert row["status"] == "FAILED" and "not open to remixes" in row["status_reason"]
+    assert await wallet(db_pool, fan) == 1_000_000  # refunded in full, the fee never reached the holder
+
+
+async def test_a_policy_tightened_after_drafting_refuses_publication(
+    client: GraphQLClient, db_pool: asyncpg.Pool, run_worker: RunWorker
+) -> None:
+    ava, fan = await create_user(client, handle="ava"), await create_user(client, handle="fan")
+    nova = await create_character(client, ava, await create_holder(client, ava), "Captain Nova")
+    await fund(db_pool, fan, 1_000_000)
+    video = (await remix(client, fan, "Captain Nova sails", durationSeconds=2))["video"]["id"]
+    await run_worker(generator="noop")
     assert await db_pool.fetchval(STATUS, uuid_of(video)) == "DRAFT"
+    assert (await tighten(client, ava, nova, audience="OPTED_OUT"))["userErrors"] == []  # onRestrict KEEP
 
     published = (await client.execute(PUBLISH, {"id": video}, token=fan.token)).data["publishVideo"]
     assert published["userErrors"] == []
     assert published["video"]["status"] == "REJECTED" and "not open to remixes" in published["video"]["statusReason"]
     again = (await client.execute(PUBLISH, {"id": video}, token=fan.token)).data["publishVideo"]
     assert [e["code"] for e in again["userErrors"]] == ["CONFLICT"]
+    public = "query($id: ID!) { node(id: $id) { id } }"
+    assert (await client.execute(public, {"id": video})).data["node"] is None
 
 
 async def test_a_policy_that_now_requires_review_sends_the_video_to_review(
