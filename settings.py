@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     device_token_secret: str = "dev-device-token-secret"
     max_qualified_anon_views_per_ip_per_day: int = Field(default=50, ge=0)
     media_retention_days: int = Field(default=30, ge=0)
+    media_status_cache_seconds: float = Field(default=1.0, ge=0)
     account_deletion_days: int = Field(default=30, ge=0)
 
     # ------------------------------------------------------------ payments (RULES §7)

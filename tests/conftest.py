@@ -79,6 +79,7 @@ def settings(database_url: str, server_urls: tuple[str, str], tmp_path_factory: 
         device_token_secret=TEST_DEVICE_SECRET,
         # Every test client is 127.0.0.1: tests of the per-IP cap build an app of their own with it.
         max_qualified_anon_views_per_ip_per_day=1_000_000,
+        media_status_cache_seconds=0,  # a status change shows on /media at once, with no waiting
     )
 
 

@@ -21,6 +21,7 @@ from db.remix import reevaluate
 from domain.activity import ActivityKind
 from domain.errors import DomainError, ErrorCode, FieldError
 from domain.policy import Decision
+from workers import keys
 
 MAX_CAPTION_LENGTH = 2200
 MAX_NOTE_LENGTH = 2000
@@ -180,6 +181,8 @@ class VideoMutations:
         except DomainError as error:
             return VideoPayload(user_errors=user_errors(error))
         assert deleted is not None
+        if video.published_at is None and video.media is not None:  # never public: its files go now
+            await info.context.services.redis.enqueue_job("remove_video_media", str(video.id), _queue_name=keys.QUEUE)
         return VideoPayload(video=Video.from_row(deleted))
 
 

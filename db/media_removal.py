@@ -1,0 +1,49 @@
+"""Removing media that left for good (RULES §11): a TAKEN_DOWN or DELETED video's files are kept
+MEDIA_RETENTION_DAYS (for appeals), then removed; a video DELETED before it was ever published
+loses them at once. The rows keep everything but the keys (media_removed_at says when)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from uuid import UUID
+
+import asyncpg
+
+# Locked until the files are gone and the keys cleared: a concurrent run skips them, and a status
+# change (an appeal restoring the video) waits and then finds nothing removed.
+DUE = """
+SELECT id, media_key, thumbnail_key, manifest_key FROM videos
+WHERE status IN ('TAKEN_DOWN', 'DELETED') AND media_key IS NOT NULL
+  AND (($1::uuid[] IS NULL AND (updated_at < now() - make_interval(days => $2)
+                                OR (status = 'DELETED' AND published_at IS NULL)))
+       OR id = ANY($1::uuid[]))
+ORDER BY updated_at LIMIT $3
+FOR UPDATE SKIP LOCKED
+"""
+CLEAR = """
+UPDATE videos SET media_key = NULL, thumbnail_key = NULL, manifest_key = NULL, sha256 = NULL,
+    media_removed_at = now()
+WHERE id = ANY($1::uuid[])
+"""
+
+
+@dataclass(frozen=True)
+class DueMedia:
+    video_id: UUID
+    keys: tuple[str, ...]
+
+
+async def lock_due(
+    conn: asyncpg.Connection, *, retention_days: int, limit: int, video_ids: Sequence[UUID] | None = None
+) -> list[DueMedia]:
+    """In a transaction: media to remove now (of `video_ids` only, whatever their age, when given)."""
+    rows = await conn.fetch(DUE, list(video_ids) if video_ids is not None else None, retention_days, limit)
+    return [
+        DueMedia(row["id"], tuple(k for k in (row["media_key"], row["thumbnail_key"], row["manifest_key"]) if k))
+        for row in rows
+    ]
+
+
+async def mark_removed(conn: asyncpg.Connection, *, video_ids: Sequence[UUID]) -> None:
+    await conn.execute(CLEAR, list(video_ids))

@@ -1,0 +1,36 @@
+"""The media-removal cron and the immediate removal of a never-published deletion (RULES §11)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from db.media_removal import lock_due, mark_removed
+from settings import Settings
+
+BATCH = 100
+
+
+async def remove_due_media(ctx: dict[str, Any]) -> int:
+    """Every TAKEN_DOWN or DELETED video's media past MEDIA_RETENTION_DAYS (and any never-published
+    deletion the immediate job missed), a batch per transaction; how many videos lost their media."""
+    removed = 0
+    while batch := await _remove(ctx, None):
+        removed += batch
+    return removed
+
+
+async def remove_video_media(ctx: dict[str, Any], video_id: str) -> int:
+    """The media of one video deleted before it was ever published, now."""
+    return await _remove(ctx, [UUID(video_id)])
+
+
+async def _remove(ctx: dict[str, Any], video_ids: list[UUID] | None) -> int:
+    settings: Settings = ctx["settings"]
+    async with ctx["pool"].acquire() as conn, conn.transaction():
+        due = await lock_due(conn, retention_days=settings.media_retention_days, limit=BATCH, video_ids=video_ids)
+        for item in due:
+            for key in item.keys:
+                await ctx["storage"].delete(key)  # deleting a missing file is no error: a retry is safe
+        await mark_removed(conn, video_ids=[item.video_id for item in due])
+    return len(due)
