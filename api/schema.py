@@ -10,6 +10,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.accounts.leaving import LeavingMutations
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
 from api.activity.mutations import ActivityMutations
@@ -47,6 +48,7 @@ Mutation = merge_types(
         ViewMutations,
         VerificationMutations,
         DeviceMutations,
+        LeavingMutations,
     ),
 )
 Subscription = merge_types("Subscription", (VideoSubscriptions, ActivitySubscriptions))

@@ -1,6 +1,8 @@
 """Removing media that left for good (RULES §11): a TAKEN_DOWN or DELETED video's files are kept
-MEDIA_RETENTION_DAYS (for appeals), then removed; a video DELETED before it was ever published
-loses them at once. The rows keep everything but the keys (media_removed_at says when)."""
+MEDIA_RETENTION_DAYS (for appeals), then removed; a video DELETED before it was ever published, or
+by deleteAccount, loses them at once (a job enqueued on commit; if it is lost, the cron catches up,
+at the latest ACCOUNT_DELETION_DAYS after the account's deletion). The rows keep everything but
+the keys (media_removed_at says when)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,9 @@ DUE = """
 SELECT id, media_key, thumbnail_key, manifest_key FROM videos
 WHERE status IN ('TAKEN_DOWN', 'DELETED') AND media_key IS NOT NULL
   AND (($1::uuid[] IS NULL AND (updated_at < now() - make_interval(days => $2)
-                                OR (status = 'DELETED' AND published_at IS NULL)))
+                                OR (status = 'DELETED' AND published_at IS NULL)
+                                OR creator_id IN (SELECT id FROM users
+                                                  WHERE deleted_at < now() - make_interval(days => $4))))
        OR id = ANY($1::uuid[]))
 ORDER BY updated_at LIMIT $3
 FOR UPDATE SKIP LOCKED
@@ -35,10 +39,17 @@ class DueMedia:
 
 
 async def lock_due(
-    conn: asyncpg.Connection, *, retention_days: int, limit: int, video_ids: Sequence[UUID] | None = None
+    conn: asyncpg.Connection,
+    *,
+    retention_days: int,
+    account_deletion_days: int,
+    limit: int,
+    video_ids: Sequence[UUID] | None = None,
 ) -> list[DueMedia]:
-    """In a transaction: media to remove now (of `video_ids` only, whatever their age, when given)."""
-    rows = await conn.fetch(DUE, list(video_ids) if video_ids is not None else None, retention_days, limit)
+    """In a transaction: media to remove now (of `video_ids` only, whatever their age, when given;
+    else those past retention, never-published deletions, and deleted accounts' past their days)."""
+    ids = list(video_ids) if video_ids is not None else None
+    rows = await conn.fetch(DUE, ids, retention_days, limit, account_deletion_days)
     return [
         DueMedia(row["id"], tuple(k for k in (row["media_key"], row["thumbnail_key"], row["manifest_key"]) if k))
         for row in rows

@@ -20,15 +20,21 @@ async def remove_due_media(ctx: dict[str, Any]) -> int:
     return removed
 
 
-async def remove_video_media(ctx: dict[str, Any], video_id: str) -> int:
-    """The media of one video deleted before it was ever published, now."""
-    return await _remove(ctx, [UUID(video_id)])
+async def remove_video_media(ctx: dict[str, Any], *video_ids: str) -> int:
+    """The media of videos deleted before they were ever published, or with their account, now."""
+    return await _remove(ctx, [UUID(video_id) for video_id in video_ids])
 
 
 async def _remove(ctx: dict[str, Any], video_ids: list[UUID] | None) -> int:
     settings: Settings = ctx["settings"]
     async with ctx["pool"].acquire() as conn, conn.transaction():
-        due = await lock_due(conn, retention_days=settings.media_retention_days, limit=BATCH, video_ids=video_ids)
+        due = await lock_due(
+            conn,
+            retention_days=settings.media_retention_days,
+            account_deletion_days=settings.account_deletion_days,
+            limit=BATCH if video_ids is None else len(video_ids),
+            video_ids=video_ids,
+        )
         for item in due:
             for key in item.keys:
                 await ctx["storage"].delete(key)  # deleting a missing file is no error: a retry is safe
