@@ -58,3 +58,21 @@ async def lock_due(
 
 async def mark_removed(conn: asyncpg.Connection, *, video_ids: Sequence[UUID]) -> None:
     await conn.execute(CLEAR, list(video_ids))
+
+
+EXPORTS_DUE = """
+DELETE FROM data_exports WHERE key IN (
+    SELECT key FROM data_exports WHERE created_at < now() - make_interval(secs => $1)
+    ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+RETURNING key
+"""
+RECORD_EXPORT = "INSERT INTO data_exports (key, user_id) VALUES ($1, $2)"
+
+
+async def record_export(conn: asyncpg.Connection, *, key: str, user_id: UUID) -> None:
+    await conn.execute(RECORD_EXPORT, key, user_id)
+
+
+async def take_expired_exports(conn: asyncpg.Connection, *, older_than_seconds: int, limit: int) -> list[str]:
+    """In a transaction: the keys of exports whose URL has expired, forgotten (the caller deletes the files)."""
+    return [row["key"] for row in await conn.fetch(EXPORTS_DUE, older_than_seconds, limit)]

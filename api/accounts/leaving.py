@@ -12,6 +12,7 @@ from api.context import Info
 from api.errors import UserError, invalid, user_errors
 from db.account_deletion import delete_account
 from db.account_export import export_user
+from db.media_removal import record_export
 from domain.errors import DomainError
 from workers import keys
 
@@ -43,10 +44,12 @@ class LeavingMutations:
     async def export_my_data(self, info: Info) -> ExportPayload:
         viewer_id = info.context.require_viewer()
         services = info.context.services
+        # Under a random name, never public: only the signed URL serves it, and the media cron removes
+        # the file once that has expired (recorded before it is written, so none is forgotten).
+        key = f"exports/{viewer_id}/{uuid.uuid4()}.json"
         async with info.context.pool.acquire() as conn:
             document = await export_user(conn, user_id=viewer_id)
-        # Under a random name, never public: only the signed URL serves it.
-        key = f"exports/{viewer_id}/{uuid.uuid4()}.json"
+            await record_export(conn, key=key, user_id=viewer_id)
         data = json.dumps(document, indent=2, sort_keys=True).encode()
         await services.storage.put_bytes(key, data, "application/json")
         return ExportPayload(url=services.storage.signed_url(key, services.settings.media_url_ttl_seconds))

@@ -61,3 +61,12 @@ ALTER TABLE users ADD COLUMN deleted_at timestamptz;
 -- ledger transaction releases it, so a fee is released once.
 ALTER TABLE video_licenses ADD COLUMN fee_held boolean NOT NULL DEFAULT false;
 CREATE INDEX video_licenses_fee_held_idx ON video_licenses (video_id) WHERE fee_held;
+
+-- Data exports (exportMyData): files under exports/, never public, removed by the media cron once
+-- their signed URL has expired, so an archive of personal data does not outlive its use.
+CREATE TABLE data_exports (
+    key         text PRIMARY KEY,
+    user_id     uuid NOT NULL CONSTRAINT data_exports_user_fkey REFERENCES users (id) ON DELETE CASCADE,
+    created_at  timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX data_exports_created_idx ON data_exports (created_at);

@@ -128,3 +128,27 @@ async def test_taken_down_media_is_removed_after_the_retention_period(
     assert removed == 1
     assert await media(client, old, fan) is None
     assert await get(client, (await media(client, recent, fan))["url"]) == 200
+
+
+async def test_a_deleted_accounts_media_and_expired_exports_are_removed(
+    client: GraphQLClient, db_pool: asyncpg.Pool, run_worker: RunWorker, settings: Settings
+) -> None:
+    fan, draft = await drafted(client, db_pool, run_worker)
+    public = (await remix(client, fan, "a loud city", durationSeconds=1))["video"]["id"]
+    await run_worker(generator="noop")
+    await client.execute(PUBLISH, {"id": public}, token=fan.token)
+    export = (await client.execute("mutation { exportMyData { url } }", token=fan.token)).data["exportMyData"]["url"]
+    assert await get(client, export) == 200
+
+    delete = "mutation($p: String!) { deleteAccount(input: {password: $p}) { deleted } }"
+    assert (await client.execute(delete, {"p": fan.password}, token=fan.token)).data["deleteAccount"]["deleted"]
+    await run_worker(generator="noop")  # the removal job enqueued on commit
+    for video in (draft, public):
+        assert not (settings.media_dir / "videos" / str(uuid_of(video))).exists()
+
+    # The export outlives its signed URL only until the media cron's next run.
+    await db_pool.execute("UPDATE data_exports SET created_at = now() - make_interval(secs => $1)",
+                          settings.media_url_ttl_seconds + 1)  # fmt: skip
+    await remove_due_media({"pool": db_pool, "settings": settings, "storage": storage_for(settings)})
+    assert await get(client, export) == 404
+    assert await db_pool.fetchval("SELECT count(*) FROM data_exports") == 0
