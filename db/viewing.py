@@ -6,8 +6,8 @@ set-based reads, and one insert (events plus the uncredited views they add).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -53,13 +53,25 @@ async def record_views(
         )
         result = plan(events, viewer=viewer, now=now, videos=facts, stored_ids=stored, days=days, config=config)
         if capped_ip and result.qualified:
-            # Only calls that would qualify views wait for the IP's lock, taken after the viewer's
-            # (always in that order, so calls never deadlock); the plan is then made again with its counts.
-            ip_days = await views.lock_ip_days(conn, ip=capped_ip, days=days_concerned(now))
-            result = plan(
+            result = await _within_ip_cap(conn, capped_ip, now, lambda ip_days: plan(
                 events, viewer=viewer, now=now, videos=facts, stored_ids=stored, days=days, config=config,
                 ip_days=ip_days,
-            )  # fmt: skip
-            await views.add_ip_views(conn, ip=capped_ip, per_day=result.qualified_per_day())
+            ))  # fmt: skip
         await views.insert_events(conn, viewer=viewer, received_at=now, events=result.stored)
+    return result
+
+
+async def _within_ip_cap(
+    conn: asyncpg.Connection, ip: str, now: datetime, replan: Callable[[dict[date, int]], Plan]
+) -> Plan:
+    """The plan under the IP's anonymous counts (RULES §11). A first read without the lock: counts
+    only grow, so a call that qualifies nothing by it would qualify nothing under the lock either,
+    and an IP past its cap (a NAT, a script) no longer serialises its calls. Otherwise the IP's lock,
+    taken after the viewer's (always in that order, so calls never deadlock), and the plan made again."""
+    days = days_concerned(now)
+    unlocked = replan(await views.ip_days(conn, ip=ip, days=days))
+    if not unlocked.qualified:
+        return unlocked
+    result = replan(await views.lock_ip_days(conn, ip=ip, days=days))
+    await views.add_ip_views(conn, ip=ip, per_day=result.qualified_per_day())
     return result

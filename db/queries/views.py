@@ -76,12 +76,16 @@ IP_LOCK_SPACE = 0x69707673  # "ipvs"
 IP_DAYS = "SELECT day, qualified FROM anonymous_ip_views WHERE ip = $1 AND day = ANY($2::date[])"
 
 
+async def ip_days(conn: asyncpg.Connection, *, ip: str, days: Sequence[date]) -> dict[date, int]:
+    """The client IP's qualified anonymous views on `days`."""
+    return {row["day"]: row["qualified"] for row in await conn.fetch(IP_DAYS, ip, list(days))}
+
+
 async def lock_ip_days(conn: asyncpg.Connection, *, ip: str, days: Sequence[date]) -> dict[date, int]:
     """Lock the client IP's anonymous counts until the transaction ends, then read them on `days`.
     Two statements: a read in the locking statement would see the snapshot taken before the wait."""
     await conn.execute(LOCK_VIEWER, IP_LOCK_SPACE, zlib.crc32(ip.encode()) - 2**31)
-    rows = await conn.fetch(IP_DAYS, ip, list(days))
-    return {row["day"]: row["qualified"] for row in rows}
+    return await ip_days(conn, ip=ip, days=days)
 
 
 ADD_IP_VIEWS = """

@@ -3,6 +3,7 @@ watchedMs cap, and the per-IP cap on qualified anonymous views."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -96,3 +97,16 @@ async def test_qualified_anonymous_views_are_capped_per_ip_and_day(
     assert await db_pool.fetchval("SELECT sum(qualified) FROM anonymous_ip_views") == 3
     # The events over the cap are stored all the same, unqualified.
     assert await db_pool.fetchval("SELECT count(*) FROM view_events WHERE anonymous") == 6
+
+
+async def test_the_ip_cap_holds_under_concurrent_calls(
+    client: GraphQLClient, db_pool: asyncpg.Pool, settings: Settings
+) -> None:
+    video = await published(db_pool, await create_user(client))
+    async with app_with_ip_cap(settings, 5) as app, client_at(app, "203.0.113.8") as http:
+        same_ip = GraphQLClient(http, db_pool)
+        devices = [await register_device(same_ip) for _ in range(20)]
+        results = await asyncio.gather(*(anonymous(same_ip, device, view(video)) for device in devices))
+    assert sum(r["qualified"] for r in results) == 5
+    assert sum(r["accepted"] for r in results) == 20
+    assert await db_pool.fetchval("SELECT qualified FROM anonymous_ip_views") == 5
