@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 
+from settings import Settings
 from tests.helpers import Account, GraphQLClient, create_character, create_holder, create_user, policy
 from tests.workers import test_generation as generation
 from tests.workers.test_generation import RunWorker, fund, http_generator, remix, uuid_of, wallet
@@ -44,7 +45,7 @@ async def wait_for_status(db: asyncpg.Pool, video_id: str, status: str) -> None:
 
 
 async def test_a_policy_tightened_while_the_video_renders_is_checked_when_drafting(
-    client: GraphQLClient, db_pool: asyncpg.Pool, run_worker: RunWorker, provider: str
+    client: GraphQLClient, db_pool: asyncpg.Pool, run_worker: RunWorker, provider: str, settings: Settings
 ) -> None:
     ava, fan = await create_user(client, handle="ava"), await create_user(client, handle="fan")
     nova = await create_character(client, ava, await create_holder(client, ava), "Captain Nova", generationFee="0.5")
@@ -58,6 +59,7 @@ async def test_a_policy_tightened_while_the_video_renders_is_checked_when_drafti
     row = await db_pool.fetchrow("SELECT status, status_reason FROM videos WHERE id = $1", uuid_of(video))
     assert row["status"] == "FAILED" and "not open to remixes" in row["status_reason"]
     assert await wallet(db_pool, fan) == 1_000_000  # refunded in full, the fee never reached the holder
+    assert not (settings.media_dir / "videos" / str(uuid_of(video))).exists()  # what it rendered is not kept
 
 
 async def test_a_policy_tightened_after_drafting_refuses_publication(
