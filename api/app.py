@@ -32,6 +32,7 @@ from api.context import Context, Services, build_context
 from api.http_guard import HttpGuard, error_body
 from api.limits.extension import BAD_TEXT
 from api.limits.text import body_has_bad_text
+from api.media_access import PublicMedia
 from api.metrics import metrics
 from api.runtime import tune_gc
 from api.schema import schema
@@ -41,6 +42,7 @@ from db.pool import create_pool
 from settings import Settings
 from workers.storage import storage_for
 from workers.storage.directory import media_app
+from workers.storage.signing import UrlSigner
 
 logger = logging.getLogger(__name__)
 PROBE_TIMEOUT_SECONDS = 2.0
@@ -178,6 +180,7 @@ def create_app(settings: Settings) -> Starlette:
         catalog = Catalog(settings.database_url)
         storage = storage_for(settings)
         app.state.services = Services(settings=settings, pool=pool, redis=redis, catalog=catalog, storage=storage)
+        public_media.pool = pool
         tune_gc()
         try:
             yield
@@ -187,6 +190,7 @@ def create_app(settings: Settings) -> Starlette:
             await pool.close()
 
     graphql = graphql_app(settings)
+    public_media = PublicMedia(settings.media_status_cache_seconds)
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
@@ -198,7 +202,8 @@ def create_app(settings: Settings) -> Starlette:
     if not settings.production:
         routes.append(Mount("/graphiql", app=StaticFiles(directory=GRAPHIQL_DIR)))
     if settings.storage == "directory":
-        routes.append(Mount("/media", app=media_app(settings.media_dir)))
+        signer = UrlSigner(settings.url_signing_secret)
+        routes.append(Mount("/media", app=media_app(settings.media_dir, signer, public_media)))
     middleware = [
         Middleware(HttpGuard, settings=settings),  # outermost: sizes, content types, timeouts, headers, logs
         Middleware(
