@@ -19,7 +19,12 @@ import orjson
 from settings import Settings
 
 # Attributes every LogRecord has; anything else on a record was passed as `extra` and is logged.
-_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message", "asctime", "taskName"}
+_STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "asctime",
+    "taskName",
+    "color_message",
+}
 # arq's job lines (arq/worker.py, run_job): start '→', success '●', retry '↻', abort '⊘', failure '!'.
 _ARQ_LINE = re.compile(r"^\s*(?P<seconds>[\d.]+)s (?P<mark>[→←↻⊘!]) (?P<ref>\S+)(?P<rest>.*)$", re.DOTALL)
 _OUTCOMES = {"←": "success", "↻": "retry", "⊘": "aborted", "!": "failure"}

@@ -10,20 +10,24 @@ gains (see the README). Derandomized: every run sends the same cases, so a failu
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import asyncpg
 import pytest
 import requests
 import schemathesis
 import uvicorn
 from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 
 from api.schema import schema
 from embedded import free_port
-from tests.helpers import GraphQLClient, create_user
+from tests.helpers import SIGN_UP, GraphQLClient, create_user
 
 REQUESTS = 1600
 MIN_EXAMPLES = 8
@@ -98,3 +102,39 @@ async def test_fuzzing_every_operation_finds_no_server_error(server: str, client
     print(f"fuzz: {sent} requests in {time.perf_counter() - started:.1f} s")  # the README's figure
     assert sent >= 2 * MIN_EXAMPLES * len(schema._schema.query_type.fields)  # type: ignore[union-attr]
     assert failures == [], "\n".join(failures[:20])
+
+
+# Text that PostgreSQL cannot store (NUL, lone surrogates) mixed with any other character.
+AWKWARD_TEXT = st.text(
+    st.one_of(st.sampled_from(["\x00", "\ud800", "\udfff"]), st.characters(exclude_categories=())), max_size=20
+)
+BAD = re.compile("[\x00\ud800-\udfff]")
+
+
+def sign_up_with(base_url: str, examples: int) -> tuple[int, list[str]]:
+    """signUp with arbitrary display names: the text reaches the database when nothing else is wrong."""
+    session = requests.Session()
+    counter, failures = [0], []
+
+    @given(name=AWKWARD_TEXT)
+    @settings(max_examples=examples, deadline=None, derandomize=True, database=None)
+    def run(name: str) -> None:
+        counter[0] += 1
+        values = {"handle": f"text{counter[0]}", "displayName": name, "email": f"t{counter[0]}@example.com"}
+        body = json.dumps({"query": SIGN_UP, "variables": {"input": values | {"password": "long enough pw"}}})
+        response = session.post(f"{base_url}/graphql", data=body, headers={"content-type": "application/json"})
+        failures.extend(f"{name!r}: {failure}" for failure in failures_of(response))
+        if BAD.search(name):
+            codes = [(e.get("extensions") or {}).get("code") for e in response.json()["errors"]]
+            if response.status_code != 400 or codes != ["BAD_USER_INPUT"]:
+                failures.append(f"{name!r}: not refused as bad input: {response.text[:200]}")
+
+    run()
+    return counter[0], failures
+
+
+async def test_text_the_database_cannot_store_is_bad_input(server: str, db: asyncpg.Pool) -> None:
+    sent, failures = await asyncio.to_thread(sign_up_with, server, 60)
+    assert sent == 60 and failures == [], "\n".join(failures[:20])
+    names = [row["display_name"] for row in await db.fetch("SELECT display_name FROM users")]
+    assert names and not any(BAD.search(name) for name in names)
