@@ -95,6 +95,7 @@ def run_cases(
     run()
 
 
+@pytest.mark.timeout(300)  # about a minute alone; more on a machine shared with other suites
 async def test_fuzzing_every_operation_finds_no_server_error(server: str, client: GraphQLClient) -> None:
     await create_user(client, handle="fuzzer", password="fuzzing all day")
     started = time.perf_counter()
