@@ -115,3 +115,12 @@ async def test_fragments_and_aliases_are_counted(client: GraphQLClient) -> None:
     """
     result = await client.execute(query)
     assert result.body["extensions"]["cost"]["requestedQueryCost"] == (1 + 6 + 4) + (1 + 5)
+
+
+def test_the_limits_leave_the_plain_fields_executor_on() -> None:
+    """PlainFieldsExecutor steps aside when an extension hooks `resolve` (middleware): ours don't."""
+    from api.schema import schema
+
+    extensions = schema.get_extensions()
+    assert {type(e).__name__ for e in extensions} >= {"CostAndRateLimits", "DocumentShape"}
+    assert not schema._get_middleware_manager(extensions).middlewares
