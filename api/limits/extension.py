@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from graphql import (
+    ExecutionResult,
     FieldNode,
     GraphQLError,
     OperationDefinitionNode,
@@ -29,6 +30,7 @@ from graphql.utilities import get_operation_ast
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from starlette.requests import HTTPConnection
 from strawberry.extensions import SchemaExtension
+from strawberry.types.graphql import OperationType as StrawberryOperation
 
 from api.limits.buckets import Bucket, refund, take
 from api.limits.cost import Cost, actual_cost, requested_cost
@@ -101,13 +103,16 @@ class CostAndRateLimits(SchemaExtension):
 
     async def on_execute(self) -> AsyncIterator[None]:
         refusal = await self._admit()
+        subscription = self.execution_context.operation_type is StrawberryOperation.SUBSCRIPTION
         if refusal is not None:
-            from graphql import ExecutionResult
-
+            if subscription:  # strawberry starts a subscription whatever the result; it reports this error
+                raise refusal
             self.execution_context.result = ExecutionResult(data=None, errors=[refusal])
         yield
-        if refusal is None:
+        if refusal is None and not subscription:
             await self._settle()
+        elif subscription:  # its events come later: it costs what it asked for, once, when it starts
+            self.metered.actual = self.metered.requested
 
     async def _admit(self) -> GraphQLError | None:
         context, settings = self.context, self.settings

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
+from websockets.typing import Subprotocol
 
 from api.schema import schema
 from api.views.mutations import _record_coerced
@@ -91,3 +94,33 @@ async def test_record_views_per_device_and_per_ip_on_its_native_resolver(make_ap
             assert (await record(client, "device-bbbb")).errors == []
         assert throttled(await record(client, "device-cccc"))  # the IP's bucket: 2 × 2 calls
         assert (await record(client_of(app, "198.51.100.10"), "device-cccc")).errors == []
+
+
+async def test_subscriptions_take_from_the_bucket_too(make_app: MakeApp, client: GraphQLClient) -> None:
+    """Over a real WebSocket: the first subscription (1 point) fits the 1-point bucket, the second
+    is refused with THROTTLED."""
+    import uvicorn
+    import websockets
+
+    from embedded import free_port
+    from tests.api.activity.support import init, receive, subscribe
+    from tests.helpers import create_user
+
+    fan = await create_user(client)
+    async with make_app(rate_limit_bucket_size=1, rate_limit_restore_rate=SLOW_RATE) as app:
+        server = uvicorn.Server(uvicorn.Config(app, port=free_port(), log_level="warning", lifespan="off"))
+        task = asyncio.create_task(server.serve())
+        while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag, not an event)
+            await asyncio.sleep(0.02)
+        try:
+            url = f"ws://127.0.0.1:{server.config.port}/graphql"
+            async with websockets.connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+                await init(ws, fan.token)
+                await subscribe(ws, "1", "subscription { activity { id } }")
+                await subscribe(ws, "2", "subscription { activity { id } }")
+                message = await receive(ws)
+        finally:
+            server.should_exit = True
+            await task
+    assert message["id"] == "2" and message["type"] == "next"
+    assert [e["extensions"]["code"] for e in message["payload"]["errors"]] == ["THROTTLED"]
