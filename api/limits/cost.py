@@ -9,8 +9,8 @@ Two measures, as the large public GraphQL APIs do:
   field 10; everything inside a connection's nodes is counted once per node asked for. Scalars
   and enums are free.
 
-The *actual* cost walks the result the same way with the lists' real lengths (a page that came
-back short costs less), so it is never more than the requested cost.
+The *actual* cost counts the items each connection returned (a page that came back short costs
+less), so it is never more than the requested cost.
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ class _Walk:
         operation: OperationDefinitionNode,
         variables: Mapping[str, Any],
     ) -> None:
+        self.args = (schema, document, operation, variables)
         self.schema = schema
         self.fragments = {d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)}
         defaults = {
@@ -152,6 +153,10 @@ class _Requested(_Walk):
 
 
 class _Actual(_Walk):
+    """Walks the result: a connection costs 2 + the items that came back, each item what its
+    selection was priced at (the page's items are not walked one by one: that would cost more
+    than many a resolver)."""
+
     def walk(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType, data: Any, own: int) -> int:
         if not isinstance(data, dict):
             return 0
@@ -164,16 +169,19 @@ class _Actual(_Walk):
             value = data[key]
             if is_connection(named):
                 edges = value.get("edges") if isinstance(value, dict) else None
-                points += CONNECTION_POINTS + (len(edges) if isinstance(edges, list) else self.page_size(field))
-                for node, node_type in self.connection_nodes(field.selection_set, named):
-                    for edge in edges or ():
-                        node_value = edge.get(node.alias.value if node.alias else "node") if edge else None
-                        points += self.walk(node.selection_set, node_type, node_value, OBJECT_POINTS)
+                items = len(edges) if isinstance(edges, list) else self.page_size(field)
+                points += CONNECTION_POINTS + items + items * self.per_node(field, named)
                 continue
             points += own
-            items = value if isinstance(value, list) else [value]
-            points += max((self.walk(field.selection_set, named, item, OBJECT_POINTS) for item in items), default=0)
+            items_of = value if isinstance(value, list) else [value]
+            points += max((self.walk(field.selection_set, named, item, OBJECT_POINTS) for item in items_of), default=0)
         return points
+
+    def per_node(self, field: FieldNode, connection: GraphQLNamedType) -> int:
+        priced = _Requested(*self.args)
+        for node, node_type in self.connection_nodes(field.selection_set, connection):
+            priced.walk(node.selection_set, node_type, 1, OBJECT_POINTS)
+        return priced.points
 
 
 def _literal(node: ValueNode, variables: Mapping[str, Any]) -> Any:
