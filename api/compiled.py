@@ -1,0 +1,139 @@
+"""Completion plans compiled once per operation: the selection below a list page, as steps.
+
+graphql-core completes a value by looking at its selection again for every object: it collects
+the sub-fields, finds each field's definition, checks its arguments, builds a resolve info and a
+path, tests the result for awaitables, and serialises leaves through general coercions. For an
+operation that the parser cache keeps (the same AST nodes every time) and that has no directive
+(nothing in it depends on variables), all of that is the same for every object and every request.
+`compile_object` turns an object type and its collected fields into an `ObjectPlan` once: per
+response name a `Step` that says how to get the value (an attribute, a resolver called directly,
+or the field's resolver with a resolve info) and how to complete it (a leaf serialiser, a sub-plan
+compiled on first use, a list of either). api/execution.py runs the plans; whatever a plan cannot
+take (an argument, an async resolver, an abstract type) makes compilation fail with `NotPlain`
+and graphql-core completes the object as always.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
+from typing import Any
+
+from graphql import (
+    GraphQLBoolean,
+    GraphQLField,
+    GraphQLFloat,
+    GraphQLID,
+    GraphQLInt,
+    GraphQLObjectType,
+    GraphQLString,
+)
+from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
+from graphql.language import DirectiveNode, OperationDefinitionNode
+from graphql.language.visitor import Visitor, visit
+
+Serialize = Callable[[Any], Any]
+
+# How a step gets its value.
+TYPENAME = 0  # the object type's name
+ATTRIBUTE_LEAF = 1  # a scalar or enum attribute (strawberry's default resolver), serialised
+VALUE = 2  # anything else: `resolve` gives the value, `complete` finishes it
+
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+
+
+class NotPlain(Exception):
+    """Something the plans leave to graphql-core (an awaitable, an error, a null where the type forbids it...)."""
+
+
+@dataclass(eq=False, slots=True)
+class Step:
+    response_name: str
+    kind: int
+    field: GraphQLField | None
+    field_details: FieldDetailsList
+    attribute: str | None = None  # read with getattr (ATTRIBUTE_LEAF, or VALUE without a resolver)
+    serialize: Serialize | None = None  # ATTRIBUTE_LEAF: the leaf type's serialiser
+    non_null: bool = False  # ATTRIBUTE_LEAF: null is not allowed
+    # VALUE with a resolver: the function itself (called with the source, and the info as the
+    # keyword `info_name` when it takes one), or None for graphql-core's resolve(source, info).
+    function: Callable[..., Any] | None = None
+    info_name: str | None = None
+    definition: Any = None  # the StrawberryField, for strawberry's Info
+    sub_plans: dict[str, ObjectPlan] = dataclass_field(default_factory=dict)  # by object type name
+
+
+@dataclass(eq=False, slots=True)
+class ObjectPlan:
+    object_type: GraphQLObjectType
+    steps: list[Step]
+
+
+def fast_serializer(leaf_type: Any, serialize: Serialize) -> Serialize:
+    """`serialize` with the usual Python values of the built-in scalars passed through as they are
+    (what graphql-core's coercion returns for them), everything else left to `serialize`."""
+    if leaf_type is GraphQLString or leaf_type is GraphQLID:
+        return lambda value: value if type(value) is str else serialize(value)
+    if leaf_type is GraphQLInt:
+        return lambda value: value if type(value) is int and INT_MIN <= value <= INT_MAX else serialize(value)
+    if leaf_type is GraphQLBoolean:
+        return lambda value: value if type(value) is bool else serialize(value)
+    if leaf_type is GraphQLFloat:
+        return lambda value: value if type(value) is float and value == value else serialize(value)
+    return serialize
+
+
+class _HasDirectives(Visitor):
+    def __init__(self) -> None:
+        super().__init__()
+        self.found = False
+
+    def enter_directive(self, node: DirectiveNode, *_: Any) -> Any:
+        self.found = True
+        return self.BREAK
+
+
+def has_directives(operation: OperationDefinitionNode, fragments: dict[str, Any]) -> bool:
+    """Whether the operation or a fragment has a directive (@skip, @include, @defer...): then what
+    a selection collects depends on the variables, and no plan is kept."""
+    for node in (operation, *fragments.values()):
+        finder = _HasDirectives()
+        visit(node, finder)
+        if finder.found:
+            return True
+    return False
+
+
+def selection_key(object_type: GraphQLObjectType, grouped_field_set: GroupedFieldSet) -> tuple[Any, ...]:
+    """The identity of a collected selection: its type and its AST field nodes (the same objects for
+    every request while the parser cache keeps the document; a kept plan keeps them alive)."""
+    return (object_type.name, *(id(details.node) for fdl in grouped_field_set.values() for details in fdl))
+
+
+class Plans:
+    """Compiled plans of the top objects where completion starts, bounded; `None`: not plain."""
+
+    MAX = 256
+
+    def __init__(self) -> None:
+        self._by_key: dict[tuple[Any, ...], tuple[GroupedFieldSet, ObjectPlan | None]] = {}
+        self._directives: dict[int, tuple[OperationDefinitionNode, bool]] = {}
+
+    def has_directives(self, operation: OperationDefinitionNode, fragments: dict[str, Any]) -> bool:
+        known = self._directives.get(id(operation))
+        if known is None or known[0] is not operation:
+            if len(self._directives) >= self.MAX:
+                self._directives.clear()
+            known = self._directives[id(operation)] = (operation, has_directives(operation, fragments))
+        return known[1]
+
+    def get(self, key: tuple[Any, ...]) -> ObjectPlan | bool | None:
+        """The plan, None when the selection is not plain, False when not compiled yet."""
+        found = self._by_key.get(key)
+        return False if found is None else found[1]
+
+    def put(self, key: tuple[Any, ...], grouped_field_set: GroupedFieldSet, plan: ObjectPlan | None) -> None:
+        if len(self._by_key) >= self.MAX:
+            self._by_key.clear()
+        self._by_key[key] = (grouped_field_set, plan)  # the grouped fields keep the keyed nodes alive
