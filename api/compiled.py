@@ -26,8 +26,11 @@ from graphql import (
     GraphQLFloat,
     GraphQLID,
     GraphQLInt,
+    GraphQLList,
+    GraphQLNonNull,
     GraphQLObjectType,
     GraphQLString,
+    is_leaf_type,
 )
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.language import DirectiveNode, OperationDefinitionNode
@@ -61,7 +64,40 @@ class Step:
     function: Callable[..., Any] | None = None
     info_name: str | None = None
     definition: Any = None  # the StrawberryField, for strawberry's Info
+    completion: Completion | None = None  # VALUE: how to complete what the resolver gives
     sub_plans: dict[str, ObjectPlan] = dataclass_field(default_factory=dict)  # by object type name
+
+
+# How a value is completed.
+LEAF, OBJECT, LIST = 0, 1, 2
+
+
+@dataclass(eq=False, slots=True)
+class Completion:
+    """How to complete a value of one GraphQL output type (compiled from the type once)."""
+
+    kind: int
+    non_null: bool
+    serialize: Serialize | None = None  # LEAF
+    object_type: GraphQLObjectType | None = None  # OBJECT
+    item: Completion | None = None  # LIST
+    # Python types of values already seen here that were neither awaitable nor an error: such a
+    # value needs no further look (both are properties of the type).
+    plain_types: set[type] = dataclass_field(default_factory=set)
+
+
+def completion_of(graphql_type: Any, serializer: Callable[[Any], Serialize]) -> Completion:
+    """The completion of `graphql_type`; NotPlain for an interface or a union (graphql-core
+    resolves the runtime type)."""
+    non_null = isinstance(graphql_type, GraphQLNonNull)
+    nullable = graphql_type.of_type if non_null else graphql_type
+    if isinstance(nullable, GraphQLList):
+        return Completion(LIST, non_null, item=completion_of(nullable.of_type, serializer))
+    if is_leaf_type(nullable):
+        return Completion(LEAF, non_null, serialize=serializer(nullable))
+    if isinstance(nullable, GraphQLObjectType):
+        return Completion(OBJECT, non_null, object_type=nullable)
+    raise NotPlain
 
 
 @dataclass(eq=False, slots=True)

@@ -25,10 +25,8 @@ import strawberry
 from graphql import (
     GraphQLField,
     GraphQLLeafType,
-    GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
-    GraphQLOutputType,
     GraphQLSchema,
     Undefined,
     get_nullable_type,
@@ -43,12 +41,16 @@ from strawberry.types.field import StrawberryField
 
 from api.compiled import (
     ATTRIBUTE_LEAF,
+    LEAF,
+    OBJECT,
     TYPENAME,
     VALUE,
+    Completion,
     NotPlain,
     ObjectPlan,
     Plans,
     Step,
+    completion_of,
     fast_serializer,
     selection_key,
 )
@@ -134,6 +136,7 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
                 )
             else:
                 step = Step(response_name, VALUE, plan.field, field_details, plan.attribute)
+                step.completion = completion_of(plan.field.type, _serialized_by)
                 step.function, step.info_name, step.definition = plan.function, plan.info_name, plan.definition
             steps.append(step)
         return ObjectPlan(object_type, steps)
@@ -157,7 +160,8 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
             else:
                 field_path = Path(path, step.response_name, object_type.name)
                 value = self._resolve(step, object_type, source, field_path)
-                results[step.response_name] = self._complete_value(step, step.field.type, value, field_path)  # type: ignore[union-attr]
+                assert step.completion is not None
+                results[step.response_name] = self._complete_value(step, step.completion, value, field_path)
         return results
 
     def _resolve(self, step: Step, parent_type: GraphQLObjectType, source: Any, path: Path) -> Any:
@@ -175,39 +179,47 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         except Exception as exc:  # graphql-core calls it again and reports the error where it belongs
             raise NotPlain from exc
 
-    def _complete_value(self, step: Step, return_type: GraphQLOutputType, value: Any, path: Path) -> Any:
-        if self.is_awaitable(value):
-            if iscoroutine(value):
-                value.close()  # never started: graphql-core calls the resolver again
-            raise NotPlain
-        if isinstance(value, Exception):
-            raise NotPlain
-        if isinstance(return_type, GraphQLNonNull):
-            if value is None:
+    def _complete_value(self, step: Step, completion: Completion, value: Any, path: Path) -> Any:
+        if type(value) not in completion.plain_types:  # seen before: neither awaitable nor an error
+            if self.is_awaitable(value):
+                if iscoroutine(value):
+                    value.close()  # never started: graphql-core calls the resolver again
                 raise NotPlain
-            return_type = return_type.of_type
-        elif value is None:
+            if isinstance(value, Exception):
+                raise NotPlain
+            if value is not None:
+                completion.plain_types.add(type(value))
+        if value is None:
+            if completion.non_null:
+                raise NotPlain
             return None
-        if isinstance(return_type, GraphQLList):
-            if not isinstance(value, list | tuple):
+        kind = completion.kind
+        if kind == OBJECT:
+            object_type = completion.object_type
+            assert object_type is not None
+            if object_type.is_type_of is not None and not _is_type_of(object_type, value):
                 raise NotPlain
-            item_type = return_type.of_type
-            return [
-                self._complete_value(step, item_type, item, path.add_key(index)) for index, item in enumerate(value)
-            ]
-        if is_leaf_type(return_type):
-            return _serialized(return_type, value)
-        if not isinstance(return_type, GraphQLObjectType):
-            raise NotPlain  # an interface or a union: graphql-core resolves the runtime type
-        if return_type.is_type_of is not None and not _is_type_of(return_type, value):
+            sub_plan = step.sub_plans.get(object_type.name)
+            if sub_plan is None:
+                grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, step.field_details)
+                if new_defer_usages:
+                    raise NotPlain
+                sub_plan = step.sub_plans[object_type.name] = self._compile(object_type, grouped_field_set)
+            return self._run(sub_plan, value, path)
+        if kind == LEAF:
+            assert completion.serialize is not None
+            try:
+                serialized = completion.serialize(value)
+            except Exception as exc:
+                raise NotPlain from exc
+            if serialized is None or serialized is Undefined:
+                raise NotPlain
+            return serialized
+        if not isinstance(value, list | tuple):
             raise NotPlain
-        sub_plan = step.sub_plans.get(return_type.name)
-        if sub_plan is None:
-            grouped_field_set, new_defer_usages, _ = self.collect_subfields(return_type, step.field_details)
-            if new_defer_usages:
-                raise NotPlain
-            sub_plan = step.sub_plans[return_type.name] = self._compile(return_type, grouped_field_set)
-        return self._run(sub_plan, value, path)
+        item = completion.item
+        assert item is not None
+        return [self._complete_value(step, item, entry, path.add_key(index)) for index, entry in enumerate(value)]
 
 
 class LazyInfo(Info[Any, Any]):
@@ -243,15 +255,8 @@ def _is_type_of(object_type: GraphQLObjectType, value: Any) -> bool:
     return answer is True
 
 
-def _serialized(leaf_type: GraphQLLeafType, value: Any) -> Any:
-    serialize = _serializers.get(id(leaf_type)) or _serializers.setdefault(id(leaf_type), _serializer(leaf_type))
-    try:
-        serialized = serialize(value)
-    except Exception as exc:
-        raise NotPlain from exc
-    if serialized is None or serialized is Undefined:
-        raise NotPlain
-    return serialized
+def _serialized_by(leaf_type: GraphQLLeafType) -> Serialize:
+    return _serializers.get(id(leaf_type)) or _serializers.setdefault(id(leaf_type), _serializer(leaf_type))
 
 
 def _serializer(leaf_type: GraphQLLeafType) -> Serialize:
