@@ -141,7 +141,8 @@ def cross_shard_problems(plan: dict[str, Any], relations: dict[str, Relation]) -
         problems.append(f"distributed tables of different colocation groups: {sorted(distributed)}")
     if read_distributed and read_local:
         problems.append(f"reads distributed {sorted(read_distributed)} with coordinator-only {sorted(read_local)}")
-    distributed_reads = [r for r in relations.values() if r.table in DISTRIBUTED and not r.written]
-    if len(distributed_reads) > 1 and not _co_located(plan, relations):
+    # Distinct tables: the partitions of one table, or branches of a UNION over one table, are
+    # no join (a self-join on another column would pass unseen).
+    if len(read_distributed) > 1 and not _co_located(plan, relations):
         problems.append(f"distributed {sorted(distributed)} not joined on their distribution column")
     return problems
