@@ -15,6 +15,7 @@ and graphql-core completes the object as always.
 
 from __future__ import annotations
 
+import keyword
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -35,6 +36,7 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetailsList, GroupedFieldSet
 from graphql.language import DirectiveNode, OperationDefinitionNode
 from graphql.language.visitor import Visitor, visit
+from graphql.pyutils import Path, Undefined
 
 Serialize = Callable[[Any], Any]
 
@@ -104,6 +106,63 @@ def completion_of(graphql_type: Any, serializer: Callable[[Any], Serialize]) -> 
 class ObjectPlan:
     object_type: GraphQLObjectType
     steps: list[Step]
+    # The plan as one Python function (see `generate`): run(executor, source, path) -> dict
+    run: Callable[[Any, Any, Any], dict[str, Any]] | None = None
+
+
+def generate(plan: ObjectPlan) -> Callable[[Any, Any, Any], dict[str, Any]]:
+    """The plan as the source of one function, compiled once (what graphql-jit does for graphql-js):
+    attribute leaves read and serialised inline, every other field through the executor's
+    `_resolve` and `_complete_value`, the result built as one dict display. Any error makes it
+    raise NotPlain, and graphql-core completes the object instead."""
+    type_name = plan.object_type.name
+    lines = ["def run(executor, source, path):", "    try:"]
+    names: list[str] = []
+    for index, step in enumerate(plan.steps):
+        result = f"r{index}"
+        names.append(f"{step.response_name!r}: {result}")
+        if step.kind == TYPENAME:
+            lines.append(f"        {result} = {type_name!r}")
+        elif step.kind == ATTRIBUTE_LEAF:
+            assert step.attribute is not None
+            read = (
+                f"source.{step.attribute}"
+                if step.attribute.isidentifier() and not keyword.iskeyword(step.attribute)
+                else f"getattr(source, {step.attribute!r})"
+            )
+            lines += [
+                f"        v = {read}",
+                "        if v is None:",
+                "            raise NotPlain" if step.non_null else f"            {result} = None",
+                "        else:",
+                f"            {result} = steps[{index}].serialize(v)",
+                f"            if {result} is None or {result} is Undefined:",
+                "                raise NotPlain",
+            ]
+        else:
+            lines += [
+                f"        p = Path(path, {step.response_name!r}, {type_name!r})",
+                f"        step = steps[{index}]",
+                f"        {result} = executor._complete_value(step, step.completion, "
+                f"executor._resolve(step, object_type, source, p), p)",
+            ]
+    lines += [
+        "    except NotPlain:",
+        "        raise",
+        "    except Exception as exc:",
+        "        raise NotPlain from exc",
+        "    return {" + ", ".join(names) + "}",
+    ]
+    scope: dict[str, Any] = {
+        "NotPlain": NotPlain,
+        "Undefined": Undefined,
+        "Path": Path,
+        "steps": plan.steps,
+        "object_type": plan.object_type,
+    }
+    exec(compile("\n".join(lines), f"<plan of {type_name}>", "exec"), scope)
+    function: Callable[[Any, Any, Any], dict[str, Any]] = scope["run"]
+    return function
 
 
 def fast_serializer(leaf_type: Any, serialize: Serialize) -> Serialize:

@@ -52,6 +52,7 @@ from api.compiled import (
     Step,
     completion_of,
     fast_serializer,
+    generate,
     selection_key,
 )
 
@@ -142,27 +143,10 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         return ObjectPlan(object_type, steps)
 
     def _run(self, plan: ObjectPlan, source: Any, path: Path) -> dict[str, Any]:
-        results: dict[str, Any] = {}
-        object_type = plan.object_type
-        for step in plan.steps:
-            kind = step.kind
-            if kind == ATTRIBUTE_LEAF:  # most fields: no path, no info, no resolver
-                try:
-                    value = getattr(source, step.attribute)  # type: ignore[arg-type]
-                    serialized = None if value is None else step.serialize(value)  # type: ignore[misc]
-                except Exception as exc:
-                    raise NotPlain from exc
-                if (serialized is None and (value is not None or step.non_null)) or serialized is Undefined:
-                    raise NotPlain
-                results[step.response_name] = serialized
-            elif kind == TYPENAME:
-                results[step.response_name] = object_type.name
-            else:
-                field_path = Path(path, step.response_name, object_type.name)
-                value = self._resolve(step, object_type, source, field_path)
-                assert step.completion is not None
-                results[step.response_name] = self._complete_value(step, step.completion, value, field_path)
-        return results
+        run = plan.run
+        if run is None:
+            run = plan.run = generate(plan)
+        return run(self, source, path)
 
     def _resolve(self, step: Step, parent_type: GraphQLObjectType, source: Any, path: Path) -> Any:
         try:
