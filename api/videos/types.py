@@ -17,7 +17,7 @@ from api.characters.types import Character
 from api.context import Info
 from api.enums import ContentRatingType
 from api.ids import to_global_id
-from api.loaders import loaded, loaded_many
+from api.loaders import loaded, loaded_each
 from api.money import MoneyType
 from api.node import Node, register_node
 from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
@@ -156,7 +156,7 @@ class Video(Node):
         "from remixOf.",
     )
     def characters(self, info: Info) -> list[Character] | Awaitable[list[Character]]:
-        return loaded_many(info.context.loaders.character, self.row.character_ids, _characters)
+        return loaded_each(info.context.loaders.character, self.row.character_ids, Character.from_row)
 
     @strawberry.field(graphql_type=list[VideoLicense])
     def licenses(self, info: Info) -> list[VideoLicense] | Awaitable[list[VideoLicense]]:
@@ -239,10 +239,6 @@ class Video(Node):
 def _user(row: users.User | None) -> User:
     assert row is not None, "videos.creator_id is a foreign key"
     return User.from_row(row)
-
-
-def _characters(rows: list[characters.Character | None]) -> list[Character]:
-    return [Character.from_row(row) for row in rows if row is not None]
 
 
 def _licenses(rows: list[videos.License]) -> list[VideoLicense]:
