@@ -90,6 +90,19 @@ class Loaders:
             self.holder.prime(holder.id, holder)
             self.current_policy.prime(character.id, policy)
 
+    async def prime_characters_and_users(
+        self, conn: asyncpg.Connection, character_ids: Sequence[UUID], user_ids: Sequence[UUID]
+    ) -> None:
+        """`prime_characters` and `prime_users` in one statement."""
+        found, creators = await characters.with_holders_policies_and_users(
+            conn, character_ids=character_ids, user_ids=user_ids
+        )
+        for character, holder, policy in found:
+            self.character.prime(character.id, character)
+            self.holder.prime(holder.id, holder)
+            self.current_policy.prime(character.id, policy)
+        self.user.prime_many({user.id: user for user in creators})
+
     async def prime_users(self, conn: asyncpg.Connection, ids: Sequence[UUID]) -> None:
         if ids:
             self.user.prime_many({user.id: user for user in await users.get_users(conn, user_ids=ids)})
