@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     remix_ancestor_bps: int = Field(default=1000, ge=0, le=10000)
     credit_interval_seconds: int = Field(default=10, ge=1)
 
+    # ------------------------------------------------------------ rights integrity (RULES §11)
+    device_token_secret: str = "dev-device-token-secret"
+    max_qualified_anon_views_per_ip_per_day: int = Field(default=50, ge=0)
+    media_retention_days: int = Field(default=30, ge=0)
+    media_status_cache_seconds: float = Field(default=1.0, ge=0)
+    account_deletion_days: int = Field(default=30, ge=0)
+
     # ------------------------------------------------------------ payments (RULES §7)
     payment_webhook_secret: str = "dev-webhook-secret"
 
