@@ -53,6 +53,10 @@ LOCAL = frozenset(
         "ledger_accounts",
         "ledger_transactions",
         "revenue_credits",
+        "devices",
+        "device_users",
+        "anonymous_ip_views",
+        "data_exports",
     }
 )
 
