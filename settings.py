@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     # ------------------------------------------------------------ payments (RULES §7)
     payment_webhook_secret: str = "dev-webhook-secret"
 
+    # ------------------------------------------------------------ money out, claims (RULES §8-9, issue 14)
+    claim_dispute_days: int = Field(default=14, ge=1)
+    claim_response_days: int = Field(default=14, ge=1)
+    claim_deadline_interval_seconds: int = Field(default=60, ge=1)
+
     @cached_property
     def generation_price_per_second_micros(self) -> int:
         micros = self.generation_price_per_second * MICROS_PER_USD

@@ -16,6 +16,7 @@ from api.activity.mutations import ActivityMutations
 from api.activity.subscriptions import ActivitySubscriptions
 from api.characters.mutations import CharacterMutations
 from api.characters.queries import CharacterQueries
+from api.claims.mutations import ClaimMutations
 from api.execution import PlainFieldsExecutor, call_resolvers_directly
 from api.extensions import default_extensions
 from api.feed.queries import FeedQueries
@@ -41,6 +42,7 @@ Mutation = merge_types(
         SocialMutations,
         ActivityMutations,
         ViewMutations,
+        ClaimMutations,
     ),
 )
 Subscription = merge_types("Subscription", (VideoSubscriptions, ActivitySubscriptions))

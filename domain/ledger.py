@@ -19,12 +19,30 @@ class AccountKind(StrEnum):
     ESCROW = "ESCROW"
     FUNDING = "FUNDING"
     ADVERTISING = "ADVERTISING"
+    # Money out and disputes (RULES §8-9, migration 0014).
+    CLAIM_HELD = "CLAIM_HELD"  # view revenue credited while a claim is open
+    RECEIVABLE = "RECEIVABLE"  # what users owe after reversals their wallets could not cover (≤ 0)
+    PAYOUT_CLEARING = "PAYOUT_CLEARING"  # requested payouts until the provider settles them
+    PAID_OUT = "PAID_OUT"  # money that left the platform
 
 
 # One account each, without an owner.
-SYSTEM_KINDS = frozenset({AccountKind.PLATFORM, AccountKind.ESCROW, AccountKind.FUNDING, AccountKind.ADVERTISING})
+SYSTEM_KINDS = frozenset(
+    {
+        AccountKind.PLATFORM,
+        AccountKind.ESCROW,
+        AccountKind.FUNDING,
+        AccountKind.ADVERTISING,
+        AccountKind.CLAIM_HELD,
+        AccountKind.RECEIVABLE,
+        AccountKind.PAYOUT_CLEARING,
+        AccountKind.PAID_OUT,
+    }
+)
 # Money enters the ledger from these, so their balances run negative; every other balance is ≥ 0.
 SOURCE_KINDS = frozenset({AccountKind.FUNDING, AccountKind.ADVERTISING})
+# The receivable mirrors the debts users owe, so it runs negative too.
+NEGATIVE_KINDS = SOURCE_KINDS | {AccountKind.RECEIVABLE}
 # Balances kept exact row by row, so that a post can refuse an overdraft under concurrency. The other
 # accounts are only ever credited, or debited by the system of what it credited them (escrow), and
 # many transactions touch them at once: their changes wait as pending rows until folded in.
@@ -37,6 +55,12 @@ class LedgerKind(StrEnum):
     GENERATION_REFUND = "GENERATION_REFUND"
     LICENSE_FEE = "LICENSE_FEE"
     VIEW_REVENUE = "VIEW_REVENUE"
+    CLAIM_RELEASE = "CLAIM_RELEASE"
+    PAYMENT_REVERSAL = "PAYMENT_REVERSAL"
+    DEBT_REPAYMENT = "DEBT_REPAYMENT"
+    PAYOUT = "PAYOUT"
+    PAYOUT_PAID = "PAYOUT_PAID"
+    PAYOUT_FAILED = "PAYOUT_FAILED"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from db.queries import feed, holders, users, videos
 if TYPE_CHECKING:
     from api.activity.types import Activity
     from api.characters.types import Character
+    from api.claims.types import Claim, ClaimStatusType
     from api.holders.types import Holder
     from api.videos.types import Video
     from api.views.types import EarningsReport
@@ -146,3 +147,15 @@ class Viewer:
         from api.views.resolvers import creator_earnings
 
         return await creator_earnings(info, self.user_id, from_, to)
+
+    @strawberry.field(description="Claims and appeals concerning the viewer's videos, newest first.")
+    async def claims(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: Annotated[ClaimStatusType, strawberry.lazy("api.claims.types")] | None = None,  # type: ignore[valid-type]
+    ) -> Connection[Annotated[Claim, strawberry.lazy("api.claims.types")]]:
+        from api.claims.queries import claims_page
+
+        return await claims_page(info, creator_id=self.user_id, first=first, after=after, status=status)

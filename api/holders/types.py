@@ -20,6 +20,7 @@ from api.pagination import Connection, connection, decode_cursor, encode_cursor,
 from db.queries import characters, feed, holders
 
 if TYPE_CHECKING:
+    from api.claims.types import Claim, ClaimStatusType
     from api.videos.types import Video
     from api.views.types import EarningsReport
 
@@ -92,6 +93,19 @@ class Holder(Node):
         from api.views.resolvers import holder_balance
 
         return await holder_balance(info, self.raw_id)
+
+    @strawberry.field(description="Claims this holder filed, newest first. Members only.")
+    async def claims(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: Annotated[ClaimStatusType, strawberry.lazy("api.claims.types")] | None = None,  # type: ignore[valid-type]
+    ) -> Connection[Annotated[Claim, strawberry.lazy("api.claims.types")]]:
+        from api.claims.queries import claims_page
+
+        await require_member(info, self.raw_id)
+        return await claims_page(info, holder_id=self.raw_id, first=first, after=after, status=status)
 
 
 async def require_member(info: Info, holder_id: UUID) -> UUID:

@@ -1,0 +1,73 @@
+"""`fanreel ledger verify`'s checks of money out and disputes (RULES §8-9): revenue held by claims,
+and what users owe after reversed payments."""
+
+from __future__ import annotations
+
+import asyncpg
+
+SYSTEM = "(SELECT id FROM ledger_accounts WHERE kind = '{kind}' AND user_id IS NULL AND holder_id IS NULL)"
+BALANCE_OF = """(SELECT a.balance_micros + coalesce((SELECT sum(p.amount_micros) FROM ledger_pending_balances p
+                 WHERE p.account_id = a.id), 0) FROM ledger_accounts a WHERE a.id = {account})"""
+
+HELD_TOTAL = f"""
+SELECT coalesce({BALANCE_OF.format(account=SYSTEM.format(kind="CLAIM_HELD"))}, 0)::bigint AS balance,
+       coalesce((SELECT sum(held_micros) FROM claims WHERE status IN ('OPEN', 'DISPUTED')), 0)::bigint AS open_held
+"""
+# What each claim says it held against the HELD shares of the credits made while it was open.
+HELD_PER_CLAIM = """
+SELECT cl.id, cl.held_micros, coalesce(sum(r.amount_micros), 0)::bigint AS credited
+FROM claims cl
+LEFT JOIN view_credits c ON c.video_id = cl.video_id AND c.views_before >= cl.views_from
+     AND (cl.views_to IS NULL OR c.views_after <= cl.views_to)
+LEFT JOIN revenue_credits r ON r.credit_id = c.id AND r.party = 'HELD'
+WHERE cl.kind = 'MISSED_CHARACTER'
+GROUP BY cl.id, cl.held_micros
+HAVING cl.held_micros <> coalesce(sum(r.amount_micros), 0)
+ORDER BY cl.id
+"""
+# Each release moved exactly its recorded shares out of CLAIM_HELD, and nothing else is a release.
+RELEASES = f"""
+WITH expected AS (
+    SELECT cl.release_transaction_id AS tx, r.account_id, r.amount_micros AS amount
+    FROM claims cl JOIN revenue_credits r ON r.credit_id = cl.id WHERE cl.release_transaction_id IS NOT NULL
+  UNION ALL
+    SELECT cl.release_transaction_id, {SYSTEM.format(kind="CLAIM_HELD")}, -cl.held_micros
+    FROM claims cl WHERE cl.release_transaction_id IS NOT NULL
+), expected_net AS (
+    SELECT tx, account_id, sum(amount) AS amount FROM expected GROUP BY 1, 2
+), actual AS (
+    SELECT e.transaction_id AS tx, e.account_id, sum(e.amount_micros) AS amount
+    FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+    WHERE t.kind = 'CLAIM_RELEASE' GROUP BY 1, 2
+)
+SELECT tx, account_id, coalesce(x.amount, 0)::bigint AS expected, coalesce(a.amount, 0)::bigint AS actual
+FROM expected_net x FULL JOIN actual a USING (tx, account_id)
+WHERE coalesce(x.amount, 0) <> coalesce(a.amount, 0)
+ORDER BY tx, account_id
+"""
+UNRELEASED = """
+SELECT id, status, held_micros FROM claims
+WHERE status NOT IN ('OPEN', 'DISPUTED') AND held_micros > 0 AND release_transaction_id IS NULL ORDER BY id
+"""
+
+
+async def check_claims(conn: asyncpg.Connection) -> list[str]:
+    """CLAIM_HELD holds exactly the open claims' held revenue; each claim's held amount is what was
+    credited to it; each release paid out exactly its shares."""
+    problems = []
+    totals = await conn.fetchrow(HELD_TOTAL)
+    if totals["balance"] != totals["open_held"]:
+        problems.append(f"CLAIM_HELD holds {totals['balance']} but open claims hold {totals['open_held']}")
+    problems += [
+        f"claim {row['id']} says it held {row['held_micros']} but {row['credited']} was credited to it"
+        for row in await conn.fetch(HELD_PER_CLAIM)
+    ]
+    problems += [
+        f"claim release {row['tx']} gave account {row['account_id']} {row['actual']}, its shares say {row['expected']}"
+        for row in await conn.fetch(RELEASES)
+    ]
+    problems += [
+        f"claim {row['id']} is {row['status']} but its {row['held_micros']} held were never released"
+        for row in await conn.fetch(UNRELEASED)
+    ]
+    return problems
