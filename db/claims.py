@@ -177,9 +177,9 @@ async def resolve(
         views_to = await claims.lock_credited_views(conn, video_id=video.id)
         release = await _release_held(conn, claim, views_to, config)
     elif status is not ClaimStatus.UPHELD:  # an appeal that went the creator's way
-        if video.status == claim.appealed_status == "TAKEN_DOWN":
-            await videos.publish(conn, video=video, status="PUBLISHED")
-        elif video.status == claim.appealed_status == "REJECTED":
+        if video.status == claim.appealed_status == "TAKEN_DOWN" and video.published_at is not None:
+            await _republish(conn, video)
+        elif video.status == claim.appealed_status:  # rejected, or taken down before it was ever published
             await _to_draft(conn, video)
     resolved = await claims.resolve(
         conn,
@@ -203,6 +203,16 @@ async def resolve(
 
 
 TO_DRAFT = "UPDATE videos SET status = 'DRAFT', status_reason = NULL, updated_at = now() WHERE id = $1"
+# Back where it was: its first publication time (its place in feeds), no longer unpublished.
+REPUBLISH = """
+UPDATE videos SET status = 'PUBLISHED', status_reason = NULL, unpublished_at = NULL, updated_at = now() WHERE id = $1
+"""
+
+
+async def _republish(conn: asyncpg.Connection, video: videos.Video) -> None:
+    await conn.execute(REPUBLISH, video.id)
+    if video.remix_of_id is not None:
+        await conn.execute(videos.COUNT_REMIX, video.remix_of_id)
 
 
 async def _to_draft(conn: asyncpg.Connection, video: videos.Video) -> None:
