@@ -71,3 +71,54 @@ async def check_claims(conn: asyncpg.Connection) -> list[str]:
         for row in await conn.fetch(UNRELEASED)
     ]
     return problems
+
+
+DEBT_TOTAL = f"""
+SELECT coalesce({BALANCE_OF.format(account=SYSTEM.format(kind="RECEIVABLE"))}, 0)::bigint AS receivable,
+       coalesce((SELECT sum(amount_micros) FROM debts), 0)::bigint AS owed
+"""
+# Per user: the debt is what reversals left unpaid minus what top-ups repaid (DEBT_REPAYMENT entries).
+DEBT_PER_USER = """
+WITH left_unpaid AS (
+    SELECT user_id, sum(debt_micros) AS amount FROM payment_reversals GROUP BY user_id
+), repaid AS (
+    SELECT a.user_id, -sum(e.amount_micros) AS amount
+    FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+    JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'WALLET'
+    WHERE t.kind = 'DEBT_REPAYMENT' GROUP BY a.user_id
+)
+SELECT user_id, coalesce(d.amount_micros, 0)::bigint AS debt,
+       (coalesce(u.amount, 0) - coalesce(r.amount, 0))::bigint AS expected
+FROM debts d FULL JOIN left_unpaid u USING (user_id) FULL JOIN repaid r USING (user_id)
+WHERE coalesce(d.amount_micros, 0) <> coalesce(u.amount, 0) - coalesce(r.amount, 0)
+ORDER BY user_id
+"""
+# Each reversal moved its amount back to the FUNDING source, and no more than its payment credited.
+OVER_REVERSED = """
+SELECT r.payment_id, sum(r.amount_micros) AS reversed,
+       (SELECT sum(e.amount_micros) FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
+        JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'WALLET'
+        WHERE t.external_id = 'payment:' || r.payment_id) AS paid
+FROM payment_reversals r GROUP BY r.payment_id
+HAVING sum(r.amount_micros) > coalesce((SELECT sum(e.amount_micros) FROM ledger_transactions t
+        JOIN ledger_entries e ON e.transaction_id = t.id JOIN ledger_accounts a ON a.id = e.account_id
+        AND a.kind = 'WALLET' WHERE t.external_id = 'payment:' || r.payment_id), 0)
+"""
+
+
+async def check_debts(conn: asyncpg.Connection) -> list[str]:
+    """The receivable mirrors the users' debts; each debt is what reversals left minus what top-ups repaid;
+    no payment was reversed beyond what it credited."""
+    problems = []
+    totals = await conn.fetchrow(DEBT_TOTAL)
+    if -totals["receivable"] != totals["owed"]:
+        problems.append(f"RECEIVABLE is {totals['receivable']} but users owe {totals['owed']}")
+    problems += [
+        f"user {row['user_id']} owes {row['debt']} but reversals and repayments say {row['expected']}"
+        for row in await conn.fetch(DEBT_PER_USER)
+    ]
+    problems += [
+        f"payment {row['payment_id']} was reversed {row['reversed']} but credited {row['paid']}"
+        for row in await conn.fetch(OVER_REVERSED)
+    ]
+    return problems

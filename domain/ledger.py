@@ -93,6 +93,8 @@ def net_postings(postings: Iterable[Posting]) -> tuple[Posting, ...]:
 SIGNATURE_HEADER = "Fanreel-Signature"
 SIGNATURE_TOLERANCE_SECONDS = 300
 PAYMENT_SUCCEEDED = "payment.succeeded"
+# Reversals of a payment (RULES §9): the event type → the reversal kind recorded.
+PAYMENT_REVERSALS = {"payment.refunded": "REFUNDED", "payment.disputed": "DISPUTED"}
 PAYMENT_CURRENCY = "USD"
 # A sanity bound (USD 1M) that also keeps the FUNDING source far from bigint's limits.
 MAX_PAYMENT_MICROS = 1_000_000_000_000
@@ -213,3 +215,29 @@ def parse_payment(event: WebhookEvent) -> Payment:
     if currency != PAYMENT_CURRENCY:
         raise InvalidEvent(f"data.currency must be {PAYMENT_CURRENCY}")
     return Payment(event.id, user_ref, amount)
+
+
+@dataclass(frozen=True)
+class Reversal:
+    """A refund or chargeback of the payment whose event id is `payment_id`."""
+
+    event_id: str
+    kind: str  # REFUNDED or DISPUTED
+    user_ref: str
+    amount_micros: int
+    payment_id: str
+
+
+def parse_reversal(event: WebhookEvent) -> Reversal:
+    """The reversal a payment.refunded or payment.disputed event reports; InvalidEvent when unusable."""
+    payment = parse_payment(event)  # the same user_id, amount_micros and currency rules
+    payment_id = event.data.get("payment_id")
+    if not isinstance(payment_id, str) or not 1 <= len(payment_id) <= MAX_EVENT_ID_LENGTH:
+        raise InvalidEvent("data.payment_id must be the id of the payment.succeeded event reversed")
+    return Reversal(event.id, PAYMENT_REVERSALS[event.type], payment.user_ref, payment.amount_micros, payment_id)
+
+
+def split_reversal(amount_micros: int, wallet_micros: int) -> tuple[int, int]:
+    """(taken from the wallet, left as debt) of a reversal: the wallet pays what it can."""
+    taken = max(0, min(amount_micros, wallet_micros))
+    return taken, amount_micros - taken
