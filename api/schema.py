@@ -22,6 +22,7 @@ from api.extensions import default_extensions
 from api.feed.queries import FeedQueries
 from api.holders.mutations import HolderMutations
 from api.node import NodeQueries
+from api.payouts.mutations import PayoutMutations
 from api.remix.mutations import RemixMutations
 from api.remix.queries import RemixQueries
 from api.scalars import SCALAR_MAP
@@ -43,6 +44,7 @@ Mutation = merge_types(
         ActivityMutations,
         ViewMutations,
         ClaimMutations,
+        PayoutMutations,
     ),
 )
 Subscription = merge_types("Subscription", (VideoSubscriptions, ActivitySubscriptions))

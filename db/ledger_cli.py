@@ -8,7 +8,7 @@ from uuid import UUID
 
 import asyncpg
 
-from db.money_check import check_claims, check_debts
+from db.money_check import check_claims, check_debts, check_payouts
 from db.queries import ledger, users
 from db.revenue_check import check_ledger_matches_credits, check_view_totals, revenue_check
 from domain.errors import DomainError, ErrorCode
@@ -106,6 +106,7 @@ def checks_for(config: SplitConfig) -> tuple[Check, ...]:
         revenue_check(config),
         check_claims,
         check_debts,
+        check_payouts,
     )
 
 

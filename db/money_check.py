@@ -122,3 +122,56 @@ async def check_debts(conn: asyncpg.Connection) -> list[str]:
         for row in await conn.fetch(OVER_REVERSED)
     ]
     return problems
+
+
+PAYOUT_TOTALS = f"""
+SELECT coalesce({BALANCE_OF.format(account=SYSTEM.format(kind="PAYOUT_CLEARING"))}, 0)::bigint AS clearing,
+       coalesce({BALANCE_OF.format(account=SYSTEM.format(kind="PAID_OUT"))}, 0)::bigint AS paid_out,
+       coalesce((SELECT sum(amount_micros) FROM payouts WHERE status = 'PENDING'), 0)::bigint AS pending,
+       coalesce((SELECT sum(amount_micros) FROM payouts WHERE status = 'PAID'), 0)::bigint AS paid
+"""
+# Each payout's request moved its amount from its account to clearing, and its settlement (one at
+# most) from clearing to PAID_OUT or back; no payout transaction belongs to no payout.
+PAYOUT_MOVES = """
+WITH expected AS (
+    SELECT request_transaction_id AS tx, account_id, -amount_micros AS amount FROM payouts
+  UNION ALL
+    SELECT request_transaction_id, (SELECT id FROM ledger_accounts WHERE kind = 'PAYOUT_CLEARING'
+                                    AND user_id IS NULL AND holder_id IS NULL), amount_micros FROM payouts
+  UNION ALL
+    SELECT settle_transaction_id, (SELECT id FROM ledger_accounts WHERE kind = 'PAYOUT_CLEARING'
+                                   AND user_id IS NULL AND holder_id IS NULL), -amount_micros
+    FROM payouts WHERE settle_transaction_id IS NOT NULL
+  UNION ALL
+    SELECT settle_transaction_id,
+           CASE WHEN status = 'PAID' THEN (SELECT id FROM ledger_accounts WHERE kind = 'PAID_OUT'
+                                           AND user_id IS NULL AND holder_id IS NULL) ELSE account_id END,
+           amount_micros
+    FROM payouts WHERE settle_transaction_id IS NOT NULL
+), actual AS (
+    SELECT e.transaction_id AS tx, e.account_id, sum(e.amount_micros) AS amount
+    FROM ledger_entries e JOIN ledger_transactions t ON t.id = e.transaction_id
+    WHERE t.kind IN ('PAYOUT', 'PAYOUT_PAID', 'PAYOUT_FAILED') GROUP BY 1, 2
+)
+SELECT tx, account_id, coalesce(x.amount, 0)::bigint AS expected, coalesce(a.amount, 0)::bigint AS actual
+FROM (SELECT tx, account_id, sum(amount) AS amount FROM expected GROUP BY 1, 2) x
+FULL JOIN actual a USING (tx, account_id)
+WHERE coalesce(x.amount, 0) <> coalesce(a.amount, 0)
+ORDER BY tx, account_id
+"""
+
+
+async def check_payouts(conn: asyncpg.Connection) -> list[str]:
+    """Clearing holds exactly the pending payouts, PAID_OUT the paid ones, and every payout moved its
+    amount once on request and at most once on settlement."""
+    problems = []
+    totals = await conn.fetchrow(PAYOUT_TOTALS)
+    if totals["clearing"] != totals["pending"]:
+        problems.append(f"PAYOUT_CLEARING holds {totals['clearing']} but pending payouts are {totals['pending']}")
+    if totals["paid_out"] != totals["paid"]:
+        problems.append(f"PAID_OUT holds {totals['paid_out']} but paid payouts are {totals['paid']}")
+    problems += [
+        f"payout transaction {row['tx']} gave {row['account_id']} {row['actual']}, payouts say {row['expected']}"
+        for row in await conn.fetch(PAYOUT_MOVES)
+    ]
+    return problems

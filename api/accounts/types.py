@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from api.characters.types import Character
     from api.claims.types import Claim, ClaimStatusType
     from api.holders.types import Holder
+    from api.payouts.types import PayoutAccount
     from api.videos.types import Video
     from api.views.types import EarningsReport
     from api.wallet.types import Wallet
@@ -159,3 +160,10 @@ class Viewer:
         from api.claims.queries import claims_page
 
         return await claims_page(info, creator_id=self.user_id, first=first, after=after, status=status)
+
+    @strawberry.field
+    async def payout_account(self, info: Info) -> Annotated[PayoutAccount, strawberry.lazy("api.payouts.types")]:
+        from api.payouts.types import payout_account
+        from db.payouts import Owner
+
+        return await payout_account(info, Owner(user_id=self.user_id))

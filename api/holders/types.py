@@ -21,6 +21,7 @@ from db.queries import characters, feed, holders
 
 if TYPE_CHECKING:
     from api.claims.types import Claim, ClaimStatusType
+    from api.payouts.types import PayoutAccount
     from api.videos.types import Video
     from api.views.types import EarningsReport
 
@@ -106,6 +107,14 @@ class Holder(Node):
 
         await require_member(info, self.raw_id)
         return await claims_page(info, holder_id=self.raw_id, first=first, after=after, status=status)
+
+    @strawberry.field(description="Members only.")
+    async def payout_account(self, info: Info) -> Annotated[PayoutAccount, strawberry.lazy("api.payouts.types")]:
+        from api.payouts.types import payout_account
+        from db.payouts import Owner
+
+        await require_member(info, self.raw_id)
+        return await payout_account(info, Owner(holder_id=self.raw_id))
 
 
 async def require_member(info: Info, holder_id: UUID) -> UUID:
