@@ -14,7 +14,7 @@ from arq.cron import cron
 from db.catalog import Catalog
 from db.pool import create_pool
 from settings import Settings
-from workers import claims, credit, generate, housekeeping, keys, payouts, restrict, trending
+from workers import claims, credit, generate, housekeeping, keys, media_removal, payouts, restrict, trending
 from workers.drafting import Drafter
 from workers.generators import build_generator
 from workers.payout_provider import build_payout_provider
@@ -77,6 +77,8 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             claims.resolve_claim_deadlines,
             payouts.send_payout,
             payouts.reconcile_payouts,
+            media_removal.remove_due_media,
+            media_removal.remove_video_media,
         ],
         "cron_jobs": [
             cron(generate.reconcile, second=every(settings.reconcile_interval_seconds), run_at_startup=True),
@@ -86,6 +88,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             cron(credit.credit_views, second=every(settings.credit_interval_seconds), run_at_startup=True),
             cron(claims.resolve_claim_deadlines, second=every(settings.claim_deadline_interval_seconds)),
             cron(payouts.reconcile_payouts, second=every(settings.reconcile_interval_seconds), run_at_startup=True),
+            cron(media_removal.remove_due_media, minute=set(range(3, 60, 10)), second={0}),
         ],
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "queue_name": keys.QUEUE,

@@ -170,22 +170,32 @@ class Video(Node):
         await info.context.loaders.prime_ancestors(self.row.id)
         return await load_video(info, self.row.remix_of_id)
 
-    @strawberry.field(description="Null until generated.")
+    @strawberry.field(
+        description="Null until generated (and once removed). URLs of a video that is not PUBLISHED are signed and "
+        "expire after MEDIA_URL_TTL_SECONDS."
+    )
     def media(self, info: Info) -> VideoMedia | None:
         media = self.row.media
         if media is None:
             return None
         storage = info.context.services.storage
+        url = storage.url
+        if self.row.status != VideoStatus.PUBLISHED:  # RULES §11: only signed, short-lived URLs
+            ttl = info.context.services.settings.media_url_ttl_seconds
+
+            def url(key: str) -> str:
+                return storage.signed_url(key, ttl)
+
         return VideoMedia(
-            url=storage.url(media.key),
-            thumbnail_url=storage.url(media.thumbnail_key),
+            url=url(media.key),
+            thumbnail_url=url(media.thumbnail_key),
             content_type=media.content_type,
             width=media.width,
             height=media.height,
             duration_seconds=media.duration_seconds,
             size_bytes=media.size_bytes,
             sha256=media.sha256,
-            provenance_url=storage.url(media.manifest_key),
+            provenance_url=url(media.manifest_key),
         )
 
     @strawberry.field(description="Creator only: what the generation cost.")

@@ -73,13 +73,13 @@ def payout_settings(settings: Settings, fake_payouts: tuple[FakePayouts, str]) -
 
 
 @pytest.fixture
-async def pclient(payout_settings: Settings, clean_state: None) -> AsyncIterator[GraphQLClient]:
+async def pclient(payout_settings: Settings, clean_state: None, db_pool: asyncpg.Pool) -> AsyncIterator[GraphQLClient]:
     """A GraphQL client of an app running with `payout_settings`."""
     application = create_app(payout_settings)
     async with application.router.lifespan_context(application):
         transport = httpx.ASGITransport(app=application)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-            yield GraphQLClient(http)
+            yield GraphQLClient(http, db_pool)
 
 
 @pytest.fixture(autouse=True)
