@@ -167,3 +167,10 @@ class Viewer:
         from db.payouts import Owner
 
         return await payout_account(info, Owner(user_id=self.user_id))
+
+    @strawberry.field(description="Statement of money in and out for a calendar month (UTC): CSV, downloadable.")
+    async def statement_url(self, info: Info, month: str) -> str | None:
+        from api.statements import statement_url
+        from db.payouts import Owner
+
+        return await statement_url(info, Owner(user_id=self.user_id), month)

@@ -132,6 +132,14 @@ class Holder(Node):
         await require_member(info, self.raw_id)
         return await payout_account(info, Owner(holder_id=self.raw_id))
 
+    @strawberry.field(description="Members only: the holder's statement for a calendar month (UTC), CSV.")
+    async def statement_url(self, info: Info, month: str) -> str | None:
+        from api.statements import statement_url
+        from db.payouts import Owner
+
+        await require_member(info, self.raw_id)
+        return await statement_url(info, Owner(holder_id=self.raw_id), month)
+
 
 async def require_member(info: Info, holder_id: UUID) -> UUID:
     """The viewer's id when they are a member of the holder; UNAUTHENTICATED or FORBIDDEN otherwise."""
