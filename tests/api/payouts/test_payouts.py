@@ -80,6 +80,11 @@ async def test_earned_revenue_is_paid_out_once_and_top_ups_never(
     assert after["paidOut"]["micros"] == "3500000" and after["available"]["micros"] == "0"
     fake = fake_payouts[0]
     assert [t.amount_micros for t in fake.transfers.values()] == [3_500_000]
+    node = "query($id: ID!) { node(id: $id) { ... on Payout { status amount { micros } } } }"
+    mine = await pclient.execute(node, {"id": edge["node"]["id"]}, token=creator.token)
+    assert mine.data["node"] == {"status": "PAID", "amount": {"micros": "3500000"}}
+    stranger = await create_user(pclient)
+    assert (await pclient.execute(node, {"id": edge["node"]["id"]}, token=stranger.token)).data["node"] is None
     # The $10 of top-ups never leave; more than available is refused.
     again = await request(pclient, creator, amount="1")
     assert [e["code"] for e in again["userErrors"]] == ["INSUFFICIENT_FUNDS"]
