@@ -148,6 +148,18 @@ async def dispute(
     return disputed, event
 
 
+async def lock_for_resolution(conn: asyncpg.Connection, *, claim_id: UUID) -> Claim | None:
+    """The claim, locked with what its resolution changes, in the order every writer takes them: the
+    video, its revenue row (crediting takes that one first and then updates the claim), the claim."""
+    found = await claims.get_claims(conn, claim_ids=[claim_id])
+    if not found:
+        return None
+    await videos.lock_video(conn, video_id=found[0].video_id)
+    if found[0].kind is ClaimKind.MISSED_CHARACTER:
+        await claims.lock_credited_views(conn, video_id=found[0].video_id)
+    return await claims.lock_claim(conn, claim_id=claim_id)
+
+
 def may_resolve(claim: Claim) -> bool:
     """Whether the holder side may decide now: a disputed claim, or an open appeal."""
     if claim.kind is ClaimKind.APPEAL:
@@ -165,7 +177,7 @@ async def resolve(
     now: datetime,
     config: SplitConfig,
 ) -> tuple[Claim, activity.Event]:
-    """End a claim (the caller holds its lock): the video's fate, the held revenue paid, both sides told."""
+    """End a claim (locked by `lock_for_resolution`): the video's fate, the held revenue paid, both sides told."""
     video = await videos.lock_video(conn, video_id=claim.video_id)
     assert video is not None
     views_to, release = None, None
@@ -294,7 +306,7 @@ async def resolve_due(pool: asyncpg.Pool, *, now: datetime, config: SplitConfig)
     async with pool.acquire() as conn:
         for claim_id in await claims.due_claim_ids(conn, now=now):
             async with conn.transaction():
-                claim = await claims.lock_claim(conn, claim_id=claim_id)
+                claim = await lock_for_resolution(conn, claim_id=claim_id)
                 if claim is None or not claim.is_open or claim.deadline is None or claim.deadline > now:
                     continue  # resolved meanwhile by a party or another worker
                 outcome = outcome_at_deadline(claim.kind, claim.status)

@@ -87,9 +87,10 @@ async def _video(info: Info, conn: asyncpg.Connection, global_id: str) -> videos
     return video
 
 
-async def _claim(info: Info, conn: asyncpg.Connection, global_id: str) -> claims.Claim:
+async def _claim(info: Info, conn: asyncpg.Connection, global_id: str, *, resolving: bool = False) -> claims.Claim:
     raw_id = decode_id(global_id, "Claim")
-    claim = await claims.lock_claim(conn, claim_id=raw_id) if raw_id else None
+    lock = claim_service.lock_for_resolution if resolving else claims.lock_claim
+    claim = await lock(conn, claim_id=raw_id) if raw_id else None
     if claim is None or not await may_see_claim(info, claim):
         raise _not_found("claim", "claimId")
     return claim
@@ -182,7 +183,7 @@ class ClaimMutations:
         try:
             response = _text(input.response, "response", required=False)
             async with info.context.pool.acquire() as conn, conn.transaction():
-                claim = await _claim(info, conn, input.claim_id)
+                claim = await _claim(info, conn, input.claim_id, resolving=True)
                 video = await videos.get_video(conn, video_id=claim.video_id)
                 assert video is not None
                 deciding = await _deciding_holders(conn, claim, video)
