@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 from arq.connections import ArqRedis
 
+from db.crediting import credit, split_config
 from settings import Settings
 from tests.api.claims.conftest import (
     CLAIM,
@@ -17,6 +20,7 @@ from tests.api.claims.conftest import (
     views,
 )
 from tests.helpers import GraphQLClient
+from tests.views_factories import seed_qualified_views, uuid_of
 
 INBOX = "{ viewer { activity(first: 10) { edges { node { kind video { id } character { id } } } } } }"
 VIDEO_CLAIMS = """
@@ -114,3 +118,20 @@ async def test_take_down_claim_upheld_takes_the_video_down(
     async with db.acquire() as conn:
         assert await conn.fetchval("SELECT status FROM videos") == "TAKEN_DOWN"
     assert await balances(db, world) == (0, wallet0 + 700)  # views before the takedown were real
+
+
+async def test_resolving_while_crediting_loses_no_view_and_pays_none_twice(
+    client: GraphQLClient, db: asyncpg.Pool, settings: Settings, world: World
+) -> None:
+    claim_id = (await file_claim(client, world))["claim"]["id"]
+    await client.execute(DISPUTE, {"input": {"claimId": claim_id, "reason": "No"}}, token=world.creator.token)
+    async with db.acquire() as conn:
+        await seed_qualified_views(conn, uuid_of(world.video_id), 40)
+    _, wallet0 = await balances(db, world)
+    release = {"input": {"claimId": claim_id, "uphold": False}}
+    _, resolved = await asyncio.gather(
+        credit(db, split_config(settings)), client.execute(RESOLVE, release, token=world.member.token)
+    )
+    assert resolved.data["resolveClaim"]["claim"]["status"] == "RELEASED"
+    await credit(db, split_config(settings))  # whatever the resolution made wait
+    assert await balances(db, world) == (0, wallet0 + 40 * 350)
