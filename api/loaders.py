@@ -10,7 +10,7 @@ from uuid import UUID
 import asyncpg
 from strawberry.dataloader import DataLoader
 
-from db.queries import activity, characters, holders, policies, social, users, videos
+from db.queries import activity, characters, claims, holders, policies, social, users, videos
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -40,6 +40,8 @@ class Loaders:
         self.licenses = _grouped(
             pool, lambda conn, ids: videos.licenses_of(conn, video_ids=ids), lambda lic: lic.video_id
         )
+        self.claim = _by_id(pool, lambda conn, ids: claims.get_claims(conn, claim_ids=ids), lambda c: c.id)
+        self.claims_of_video = _mapped(pool, lambda conn, ids: claims.claims_of_videos(conn, video_ids=ids))
         self.current_policy = _mapped(pool, lambda conn, ids: policies.current_policies(conn, character_ids=ids))
         self.cameo_of_user = _mapped(pool, lambda conn, ids: characters.cameo_of_users(conn, user_ids=ids))
         self.viewer_follows_user = _viewer_set(

@@ -27,6 +27,7 @@ from db.queries import characters, feed, social, users, videos
 from domain.rating import Rating
 
 if TYPE_CHECKING:
+    from api.claims.types import Claim
     from api.social.types import Comment
     from api.views.types import VideoRevenue
 
@@ -244,6 +245,12 @@ class Video(Node):
         from api.views.resolvers import video_revenue
 
         return await video_revenue(info, self.row)
+
+    @strawberry.field(description="Claims on this video, open ones first. Creator and members of concerned holders.")
+    async def claims(self, info: Info) -> list[Annotated[Claim, strawberry.lazy("api.claims.types")]]:
+        from api.claims.queries import claims_of_video
+
+        return await claims_of_video(info, self.row.id)
 
 
 def _user(row: users.User | None) -> User:
