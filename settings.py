@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.money import parse_usd
+
 MICROS_PER_USD = 1_000_000
 
 
@@ -73,6 +75,19 @@ class Settings(BaseSettings):
     # ------------------------------------------------------------ payments (RULES §7)
     payment_webhook_secret: str = "dev-webhook-secret"
 
+    # ------------------------------------------------------------ money out, claims (RULES §8-9, issue 14)
+    claim_dispute_days: int = Field(default=14, ge=1)
+    claim_response_days: int = Field(default=14, ge=1)
+    claim_deadline_interval_seconds: int = Field(default=60, ge=1)
+    payout_hold_days: int = Field(default=14, ge=0)
+    minimum_payout: Decimal = Field(default=Decimal("10"), ge=0)
+    payout_provider: str = "http"
+    payout_provider_url: str = "http://127.0.0.1:9901"
+    payout_provider_token: str = ""
+    payout_provider_timeout_seconds: float = Field(default=10.0, gt=0)
+    payout_retry_seconds: float = Field(default=30.0, ge=0)
+    payout_reconcile_seconds: int = Field(default=300, ge=1)
+
     # ------------------------------------------------------------ the open internet (issue 13)
     environment: Literal["development", "production"] = "development"
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
@@ -102,6 +117,10 @@ class Settings(BaseSettings):
         if micros != micros.to_integral_value():
             raise ValueError("GENERATION_PRICE_PER_SECOND has more than 6 decimals")
         return int(micros)
+
+    @property
+    def minimum_payout_micros(self) -> int:
+        return parse_usd(format(self.minimum_payout, "f"))
 
     @property
     def embedded(self) -> bool:

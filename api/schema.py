@@ -17,12 +17,14 @@ from api.activity.mutations import ActivityMutations
 from api.activity.subscriptions import ActivitySubscriptions
 from api.characters.mutations import CharacterMutations
 from api.characters.queries import CharacterQueries
+from api.claims.mutations import ClaimMutations
 from api.execution import PlainFieldsExecutor, call_resolvers_directly
 from api.extensions import default_extensions
 from api.feed.queries import FeedQueries
 from api.holders.mutations import HolderMutations
 from api.holders.verification import VerificationMutations, VerificationQueries
 from api.node import NodeQueries
+from api.payouts.mutations import PayoutMutations
 from api.remix.mutations import RemixMutations
 from api.remix.queries import RemixQueries
 from api.scalars import SCALAR_MAP
@@ -49,6 +51,8 @@ Mutation = merge_types(
         VerificationMutations,
         DeviceMutations,
         LeavingMutations,
+        ClaimMutations,
+        PayoutMutations,
     ),
 )
 Subscription = merge_types("Subscription", (VideoSubscriptions, ActivitySubscriptions))

@@ -20,6 +20,7 @@ from db.queries import ledger, videos
 from db.queries.ledger import AccountKind, LedgerKind, NewTransaction, Posting
 from db.remix import PricingConfig, RemixPlan, RemixRequest, plan_remix, record_denial
 from domain.errors import DomainError, ErrorCode, FieldError
+from domain.money import format_usd
 from domain.policy import Decision, policy_denied
 
 
@@ -55,7 +56,8 @@ GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
 LOCK_CREATOR = f"""
 SELECT (SELECT id FROM ledger_accounts WHERE user_id = $1) AS wallet_id,
        (SELECT id FROM ledger_accounts WHERE kind = '{AccountKind.ESCROW.value}' AND user_id IS NULL
-        AND holder_id IS NULL) AS escrow_id
+        AND holder_id IS NULL) AS escrow_id,
+       (SELECT amount_micros FROM debts WHERE user_id = $1) AS debt_micros
 FROM users WHERE id = $1 FOR NO KEY UPDATE
 """
 
@@ -84,6 +86,7 @@ async def create_generation(
             if plan.decision.decision is Decision.DENY:
                 raise _Denied(plan)
             _check_quotas(config, plan)
+            _check_debt(accounts["debt_micros"], plan.quote.total_micros)
             video = await _insert(conn, plan, request, aspect=aspect, idempotency_key=idempotency_key)
             await charge(
                 conn,
@@ -107,6 +110,16 @@ def _check_quotas(config: GenerationConfig, plan: RemixPlan) -> None:
     if plan.counts.today >= config.max_per_day:
         message = f"At most {config.max_per_day} generations a day."
         raise DomainError(FieldError(ErrorCode.QUOTA_EXCEEDED, message))
+
+
+def _check_debt(debt_micros: int | None, price_micros: int) -> None:
+    """A user who owes money from a reversed payment generates nothing paid until a top-up repays it (RULES §9)."""
+    if debt_micros and price_micros > 0:
+        message = (
+            f"You owe {format_usd(debt_micros)} from a refunded or disputed payment; "
+            "top up to repay it before paid generations."
+        )
+        raise DomainError(FieldError(ErrorCode.INSUFFICIENT_FUNDS, message))
 
 
 async def _insert(

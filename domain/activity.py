@@ -16,6 +16,11 @@ class ActivityKind(StrEnum):
     VIDEO_COMMENTED = "VIDEO_COMMENTED"
     VIDEO_REMIXED = "VIDEO_REMIXED"
     NEW_FOLLOWER = "NEW_FOLLOWER"
+    # Claims and appeals (RULES §8, issue 14)
+    CLAIM_FILED = "CLAIM_FILED"
+    CLAIM_DISPUTED = "CLAIM_DISPUTED"
+    CLAIM_RESOLVED = "CLAIM_RESOLVED"
+    APPEAL_FILED = "APPEAL_FILED"
 
 
 # The only kinds a character's followers (who are not members of its holder) are told about.

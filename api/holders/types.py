@@ -23,6 +23,8 @@ from domain.verification import VerificationStatus
 VerificationStatusType = strawberry.enum(VerificationStatus, name="VerificationStatus")
 
 if TYPE_CHECKING:
+    from api.claims.types import Claim, ClaimStatusType
+    from api.payouts.types import PayoutAccount
     from api.videos.types import Video
     from api.views.types import EarningsReport
 
@@ -108,6 +110,35 @@ class Holder(Node):
         from api.views.resolvers import holder_balance
 
         return await holder_balance(info, self.raw_id)
+
+    @strawberry.field(description="Claims this holder filed, newest first. Members only.")
+    async def claims(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: Annotated[ClaimStatusType, strawberry.lazy("api.claims.types")] | None = None,  # type: ignore[valid-type]
+    ) -> Connection[Annotated[Claim, strawberry.lazy("api.claims.types")]]:
+        from api.claims.queries import claims_page
+
+        await require_member(info, self.raw_id)
+        return await claims_page(info, holder_id=self.raw_id, first=first, after=after, status=status)
+
+    @strawberry.field(description="Members only.")
+    async def payout_account(self, info: Info) -> Annotated[PayoutAccount, strawberry.lazy("api.payouts.types")]:
+        from api.payouts.types import payout_account
+        from db.payouts import Owner
+
+        await require_member(info, self.raw_id)
+        return await payout_account(info, Owner(holder_id=self.raw_id))
+
+    @strawberry.field(description="Members only: the holder's statement for a calendar month (UTC), CSV.")
+    async def statement_url(self, info: Info, month: str) -> str | None:
+        from api.statements import statement_url
+        from db.payouts import Owner
+
+        await require_member(info, self.raw_id)
+        return await statement_url(info, Owner(holder_id=self.raw_id), month)
 
 
 async def require_member(info: Info, holder_id: UUID) -> UUID:
