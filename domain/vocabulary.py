@@ -19,3 +19,17 @@ EVERYDAY_ZIPF = 3.0
 def is_everyday_word(word: str) -> bool:
     """True when `word` (already normalised: lower case, plain letters) is common English."""
     return zipf_frequency(word, "en") >= EVERYDAY_ZIPF
+
+
+# Zipf 2.0 = once per hundred million words: "glimmering" 2.6, "rooftops" 2.9, "monika" 2.4, "kraken"
+# 2.9; made-up names ("zorblax", "vexmoor") are far below. Detection lets a prompt word this common
+# match a name only exactly (RULES §2): measured on the corpus, 3.0 let real words such as
+# "monika" be read as one-edit typos of catalog names (bench/detection_quality.py).
+KNOWN_ZIPF = 2.0
+
+
+@lru_cache(maxsize=262_144)
+def is_known_word(word: str) -> bool:
+    """True when `word` (normalised) is a word of English at all, if a rare one: detection reads it
+    as itself, never as a typo or a respelling of a name."""
+    return zipf_frequency(word, "en") >= KNOWN_ZIPF

@@ -1,0 +1,157 @@
+"""A prompt as tokens, and the candidate strings in it that could be a name (RULES.md §2).
+
+A token is a whitespace-separated word of the prompt, folded (`domain.folding`) into pieces
+split at tight separators and CamelCase. Candidates are plain tuples (this runs for every word
+of every prompt): letters, first token, number of tokens, flags. Where words may be glued, the
+parts around a name must be everyday words ("#teamzorblaxforever" → team | zorblax | forever),
+so "Ash" is not read in "cash".
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from domain.folding import canonical
+from domain.sounds import has_other_script, transliterate
+from wordfreq import zipf_frequency
+
+from domain.vocabulary import is_everyday_word, is_known_word
+
+FUZZY, PLAIN, FOREIGN, REVERSED = 1, 2, 4, 8  # candidate flags: may match with edits, whole tokens, ...
+MAX_JOINED = 4  # tokens joined into one candidate: "Zorblax the Devourer", "Z or blax"
+MAX_PIECES = 12  # a token cut into more pieces is only read whole
+SHORT_GLUE_ZIPF = 5.0  # "my" 6.1, "go" 5.9, "am" 5.6; "re" 4.4, "hy" 2.6
+MIN_GLUED = 6  # a shorter token is not searched for names glued to words
+SUFFIXES = ("s", "es", "n", "an", "ian", "ians", "ish", "esque", "like", "style", "themed", "verse", "mania")
+_CAMEL = re.compile(r"(?:[A-Z]?[a-z]+)(?:[A-Z][a-z]+)+")
+_CAMEL_CUT = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_SINGLE_LETTER_WORDS = frozenset({"a", "i"})
+
+Candidate = tuple[str, int, int, int]  # letters, first token, tokens spanned, flags
+_Add = Callable[[Candidate], None]
+
+
+@dataclass(frozen=True)
+class Token:
+    raw: str
+    pieces: tuple[str, ...]  # plain letters, cut at separators and CamelCase
+    letters: str  # the pieces joined
+    known: bool  # an everyday word: it matches only exactly
+    foreign: tuple[str, ...]  # Latin reading of Cyrillic, Greek or kana letters
+
+
+@lru_cache(maxsize=131_072)
+def _fold(raw: str) -> Token:
+    bare = raw.lstrip("#@")  # a hashtag or a handle, not an "a"
+    if _CAMEL.fullmatch(bare.strip(".,;:!?\"'()")):
+        bare = _CAMEL_CUT.sub(".", bare)
+    pieces = tuple(piece for piece in canonical(bare).replace(" ", ".").split(".") if piece)
+    plain = "".join(pieces)
+    foreign = transliterate(raw) if has_other_script(raw) else ()
+    return Token(raw, pieces, plain, bool(plain) and is_known_word(plain), foreign)
+
+
+def tokens(text: str) -> list[Token]:
+    """The prompt's tokens with letters; runs of three or more single letters joined ("p i k a")."""
+    folded = [token for token in map(_fold, text.split()) if token.letters or token.foreign]
+    out: list[Token] = []
+    run: list[Token] = []
+    for token in [*folded, None]:
+        if token is not None and len(token.letters) == 1 and not token.foreign:
+            run.append(token)
+            continue
+        if len(run) >= 3:
+            letters = "".join(t.letters for t in run)
+            out.append(Token(" ".join(t.raw for t in run), (letters,), letters, False, ()))
+        else:
+            out.extend(run)
+        run = []
+        if token is not None:
+            out.append(token)
+    return out
+
+
+def candidates(prompt: list[Token], longest: int, tolerant: bool) -> list[Candidate]:
+    found: list[Candidate] = []
+    add = found.append
+    for position, token in enumerate(prompt):
+        letters, fuzzy = token.letters, FUZZY if tolerant and not token.known else 0
+        add((letters, position, 1, fuzzy | PLAIN))
+        all_known = token.known
+        for size in range(2, MAX_JOINED + 1):  # names of several words, or split in two
+            if position + size > len(prompt) or len(letters) > longest:
+                break
+            following = prompt[position + size - 1]
+            letters += following.letters
+            all_known = all_known and following.known
+            add((letters, position, size, PLAIN | (FUZZY if tolerant and not all_known else 0)))
+        if len(token.pieces) > 1:
+            _piece_runs(token, position, longest, tolerant, add)
+        if fuzzy:
+            add((token.letters[::-1], position, 1, FUZZY | REVERSED))
+            if len(token.letters) >= MIN_GLUED:
+                _affixed_and_glued(token, position, add)
+        for at, word in enumerate(token.foreign):
+            add((word, position, 1, FUZZY | FOREIGN))
+            if at + 1 < len(token.foreign):
+                add((word + token.foreign[at + 1], position, 1, FUZZY | FOREIGN))
+    return found
+
+
+def _piece_runs(token: Token, position: int, longest: int, tolerant: bool, add: _Add) -> None:
+    """Runs of a token's pieces: "zorblax" in "Zorblax's", "ZorblaxInvades", "Zor-blax-style"."""
+    pieces = token.pieces[:MAX_PIECES]
+    for start in range(len(pieces)):
+        plain = ""
+        for end in range(start + 1, len(pieces) + 1):
+            plain += pieces[end - 1]
+            if len(plain) > longest:
+                break
+            if end - start < len(token.pieces):
+                fuzzy = FUZZY if tolerant and len(plain) > 3 and not is_known_word(plain) else 0
+                add((plain, position, 1, fuzzy))
+
+
+def _affixed_and_glued(token: Token, position: int, add: _Add) -> None:
+    plain = "".join(token.pieces)
+    for suffix in SUFFIXES:
+        if plain.endswith(suffix) and len(plain) - len(suffix) >= 4:
+            add((plain[: -len(suffix)], position, 1, FUZZY))
+    for middle in glued_middles(plain):
+        add((middle, position, 1, FUZZY if len(middle) > 4 and not is_known_word(middle) else 0))
+
+
+@lru_cache(maxsize=32_768)
+def glued_middles(word: str) -> tuple[str, ...]:
+    """The parts of `word` between a run of everyday words before and one after (either may be
+    empty, not both): "teamzorblaxforever" → "zorblaxforever", "zorblax", "teamzorblax", ..."""
+    size = len(word)
+    if size > 40:
+        return ()
+    starts = [i for i in range(size + 1) if _words_only(word[:i])]
+    ends = [j for j in range(size + 1) if _words_only(word[j:])]
+    return tuple(word[i:j] for i in starts for j in ends if j - i >= 3 and (i, j) != (0, size))
+
+
+@lru_cache(maxsize=65_536)
+def _words_only(text: str) -> bool:
+    """Whether `text` is empty or a run of everyday words."""
+    if not text:
+        return True
+    return any(_glue_word(text[:cut]) and _words_only(text[cut:]) for cut in range(len(text), 0, -1))
+
+
+def _glue_word(word: str) -> bool:
+    """A word that people glue to a name: an everyday word of three letters or more, or a very
+    common short one ("my", "go", "i"); rarer short strings ("hy", "re") are pieces of anything."""
+    if len(word) >= 3:
+        return is_everyday_word(word)
+    return zipf_frequency(word, "en") >= SHORT_GLUE_ZIPF if len(word) == 2 else word in _SINGLE_LETTER_WORDS
+
+
+def descriptor_words(trait: str) -> tuple[str, ...]:
+    """A descriptor in the form prompt tokens take: one matching-form word per word."""
+    return tuple(word.replace(".", "") for word in canonical(trait).split() if word.strip("."))
