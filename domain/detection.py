@@ -8,8 +8,8 @@ that could be a name is looked up: each token whole and the runs of its pieces (
 token less an affix ("Zorblaxian"), the part of a glued token between everyday words
 ("#teamzorblaxforever"), each of these reversed, and the Latin reading of Cyrillic, Greek and
 kana tokens. A candidate matches an alias exactly (a dict), within the edits its length allows
-(`domain.deletion_index`, confirmed by rapidfuzz's optimal string alignment distance, where a
-swap of adjacent letters is one edit), by sound (`domain.sounds.sound_form`, the same index), or,
+(`domain.deletion_index`, confirmed by rapidfuzz's Damerau-Levenshtein distance, where a swap
+of adjacent letters is one edit), by sound (`domain.sounds.sound_form`, the same index), or,
 for another script, by consonant skeleton. Every lookup is a hash or a binary search: the time
 does not grow with the number of names. A candidate made only of everyday words
 (`domain.vocabulary.is_known_word`) matches exactly or not at all. Descriptors count per
@@ -25,12 +25,13 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import DamerauLevenshtein
 
 from domain.deletion_index import DeletionIndex
 from domain.folding import MENTION_FOLD, canonical, normalize
 from domain.matching_text import FOREIGN, FUZZY, PLAIN, REVERSED, Candidate, Token, candidates, descriptor_words, tokens
 from domain.sounds import loose_form, sound_form
+from domain.vocabulary import is_known_word
 
 __all__ = ["Detector", "Match", "MatchKind", "find_mentions", "normalize"]
 
@@ -194,6 +195,9 @@ class Detector(Generic[K]):
             letters = _matching(plain)
             if letters in exact:
                 for index in exact[letters]:
+                    alias = self._aliases[index]
+                    if alias is not None and alias.plain != plain and is_known_word(plain):
+                        continue  # a word of the language is read as written: "hill" is not "Hili"
                     yield from self._hit(prompt, index, candidate, self._exact_kind(prompt, candidate, index))
             if flags & FUZZY and len(letters) >= MIN_TYPO_LETTERS - 1:
                 fuzzy.setdefault(plain, []).append(candidate)
@@ -270,7 +274,7 @@ def _same_word(word: str, trait_word: str) -> bool:
 def _within(text: str, target: str, edits: int) -> bool:
     if abs(len(text) - len(target)) > edits:
         return False
-    return bool(OSA.distance(text, target, score_cutoff=edits) <= edits)
+    return bool(DamerauLevenshtein.distance(text, target, score_cutoff=edits) <= edits)
 
 
 def _loosely(skeleton: str, target: str) -> bool:

@@ -24,10 +24,14 @@ FUZZY, PLAIN, FOREIGN, REVERSED = 1, 2, 4, 8  # candidate flags: may match with 
 MAX_JOINED = 4  # tokens joined into one candidate: "Zorblax the Devourer", "Z or blax"
 MAX_PIECES = 12  # a token cut into more pieces is only read whole
 SHORT_GLUE_ZIPF = 5.0  # "my" 6.1, "go" 5.9, "am" 5.6; "re" 4.4, "hy" 2.6
-MIN_GLUED = 6  # a shorter token is not searched for names glued to words
-SUFFIXES = ("s", "es", "n", "an", "ian", "ians", "ish", "esque", "like", "style", "themed", "verse", "mania")
+MIN_GLUED = 6
+MIN_TYPO_LETTERS = 5  # as domain.detection: a shorter name matches exactly
+MIN_SPLIT_PART = 3
+GLUE_LETTERS = 4  # a name glued between words this long may also be typo'd ("supertessay")  # everyday words this short ("in", "a") are not read as halves of a name  # a shorter token is not searched for names glued to words
+SUFFIXES = ("s", "es", "n", "ian", "ians", "ish", "esque", "like", "style", "themed", "verse", "mania")
 _CAMEL = re.compile(r"(?:[A-Z]?[a-z]+)(?:[A-Z][a-z]+)+")
 _CAMEL_CUT = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_PARENS_O = re.compile(r"(?<=\w)\(\)|\(\)(?=\w)")
 _SINGLE_LETTER_WORDS = frozenset({"a", "i"})
 
 Candidate = tuple[str, int, int, int]  # letters, first token, tokens spanned, flags
@@ -39,19 +43,21 @@ class Token:
     raw: str
     pieces: tuple[str, ...]  # plain letters, cut at separators and CamelCase
     letters: str  # the pieces joined
-    known: bool  # an everyday word: it matches only exactly
+    known: bool  # a word of the language, if a rare one: it matches only exactly
+    everyday: bool  # a common word: not half of a split name unless it is long enough
     foreign: tuple[str, ...]  # Latin reading of Cyrillic, Greek or kana letters
 
 
 @lru_cache(maxsize=131_072)
 def _fold(raw: str) -> Token:
-    bare = raw.lstrip("#@")  # a hashtag or a handle, not an "a"
+    bare = _PARENS_O.sub("o", raw.lstrip("#@"))  # a hashtag or a handle, not an "a"; "()" for "o"
     if _CAMEL.fullmatch(bare.strip(".,;:!?\"'()")):
         bare = _CAMEL_CUT.sub(".", bare)
     pieces = tuple(piece for piece in canonical(bare).replace(" ", ".").split(".") if piece)
     plain = "".join(pieces)
     foreign = transliterate(raw) if has_other_script(raw) else ()
-    return Token(raw, pieces, plain, bool(plain) and is_known_word(plain), foreign)
+    known = bool(plain) and is_known_word(plain)
+    return Token(raw, pieces, plain, known, known and is_everyday_word(plain), foreign)
 
 
 def tokens(text: str) -> list[Token]:
@@ -65,7 +71,7 @@ def tokens(text: str) -> list[Token]:
             continue
         if len(run) >= 3:
             letters = "".join(t.letters for t in run)
-            out.append(Token(" ".join(t.raw for t in run), (letters,), letters, False, ()))
+            out.append(Token(" ".join(t.raw for t in run), (letters,), letters, False, False, ()))
         else:
             out.extend(run)
         run = []
@@ -80,13 +86,17 @@ def candidates(prompt: list[Token], longest: int, tolerant: bool) -> list[Candid
     for position, token in enumerate(prompt):
         letters, fuzzy = token.letters, FUZZY if tolerant and not token.known else 0
         add((letters, position, 1, fuzzy | PLAIN))
-        all_known = token.known
+        all_known, all_everyday = token.known, token.everyday
+        all_long = len(token.letters) >= MIN_SPLIT_PART
         for size in range(2, MAX_JOINED + 1):  # names of several words, or split in two
             if position + size > len(prompt) or len(letters) > longest:
                 break
             following = prompt[position + size - 1]
             letters += following.letters
-            all_known = all_known and following.known
+            all_known, all_everyday = all_known and following.known, all_everyday and following.everyday
+            all_long = all_long and len(following.letters) >= MIN_SPLIT_PART
+            if all_everyday and not all_long:
+                continue  # "line in" is not the name "Linein"; "Kraken horn" may be "Krakenhorn"
             add((letters, position, size, PLAIN | (FUZZY if tolerant and not all_known else 0)))
         if len(token.pieces) > 1:
             _piece_runs(token, position, longest, tolerant, add)
@@ -118,37 +128,51 @@ def _piece_runs(token: Token, position: int, longest: int, tolerant: bool, add: 
 def _affixed_and_glued(token: Token, position: int, add: _Add) -> None:
     plain = "".join(token.pieces)
     for suffix in SUFFIXES:
-        if plain.endswith(suffix) and len(plain) - len(suffix) >= 4:
-            add((plain[: -len(suffix)], position, 1, FUZZY))
-    for middle in glued_middles(plain):
-        add((middle, position, 1, FUZZY if len(middle) > 4 and not is_known_word(middle) else 0))
+        stem = plain[: -len(suffix)]
+        if plain.endswith(suffix) and len(stem) >= 4 and (suffix != "n" or stem[-1] in "aeiou"):
+            add((stem, position, 1, FUZZY))  # "-n" is "-ian" after a vowel: "Sonikan"
+    # In a hashtag or a handle a name is glued on purpose: it may be short or typo'd there. Glued
+    # into a plain word, only a name of five letters or more, as written, is read.
+    tagged = token.raw[0] in "#@"
+    for middle, strong in glued_middles(plain):
+        if tagged or len(middle) >= MIN_TYPO_LETTERS:
+            fuzzy = (tagged or strong) and len(middle) >= MIN_TYPO_LETTERS and not is_known_word(middle)
+            add((middle, position, 1, FUZZY if fuzzy else 0))
 
 
 @lru_cache(maxsize=32_768)
-def glued_middles(word: str) -> tuple[str, ...]:
+def glued_middles(word: str) -> tuple[tuple[str, bool], ...]:
     """The parts of `word` between a run of everyday words before and one after (either may be
-    empty, not both): "teamzorblaxforever" → "zorblaxforever", "zorblax", "teamzorblax", ..."""
+    empty, not both), each with whether those words are all of four letters or more (then the
+    part may be a typo'd name): "superzorbax" → ("zorbax", True), "claymati|on" → ("clay", False)."""
     size = len(word)
     if size > 40:
         return ()
-    starts = [i for i in range(size + 1) if _words_only(word[:i])]
-    ends = [j for j in range(size + 1) if _words_only(word[j:])]
-    return tuple(word[i:j] for i in starts for j in ends if j - i >= 3 and (i, j) != (0, size))
+    starts = {i: _glued(word[:i], prefix=True, shortest=GLUE_LETTERS) for i in range(size + 1) if _glued(word[:i], True)}
+    ends = {j: _glued(word[j:], prefix=False, shortest=GLUE_LETTERS) for j in range(size + 1) if _glued(word[j:], False)}
+    return tuple(
+        (word[i:j], starts[i] and ends[j]) for i in starts for j in ends if j - i >= 3 and (i, j) != (0, size)
+    )
 
 
 @lru_cache(maxsize=65_536)
-def _words_only(text: str) -> bool:
-    """Whether `text` is empty or a run of everyday words."""
+def _glued(text: str, prefix: bool, shortest: int = 1) -> bool:
+    """Whether `text` is empty or a run of everyday words of `shortest` letters or more; very common
+    short words ("my", "go", "i") only in a `prefix` (before a name: "ilovezorblax"; after one they
+    are pieces of anything)."""
     if not text:
         return True
-    return any(_glue_word(text[:cut]) and _words_only(text[cut:]) for cut in range(len(text), 0, -1))
+    return any(
+        len(text[:cut]) >= shortest and _glue_word(text[:cut], prefix) and _glued(text[cut:], prefix, shortest)
+        for cut in range(len(text), 0, -1)
+    )
 
 
-def _glue_word(word: str) -> bool:
-    """A word that people glue to a name: an everyday word of three letters or more, or a very
-    common short one ("my", "go", "i"); rarer short strings ("hy", "re") are pieces of anything."""
+def _glue_word(word: str, short: bool) -> bool:
     if len(word) >= 3:
         return is_everyday_word(word)
+    if not short:
+        return False
     return zipf_frequency(word, "en") >= SHORT_GLUE_ZIPF if len(word) == 2 else word in _SINGLE_LETTER_WORDS
 
 

@@ -26,14 +26,20 @@ _SOUNDS = (
 )  # fmt: skip
 _SOUND_RE = re.compile("|".join(re.escape(old) for old, _ in _SOUNDS))
 _SOUND_MAP = dict(_SOUNDS)
+_KS_RUN = re.compile(r"(?:ks)+")  # "xx", "cksx": one sound
 _DOUBLE = re.compile(r"(.)\1+")
+_DOUBLE_CONSONANT = re.compile(r"([^aeiou])\1+")  # "xx" is one x; "ee" is not one e
 _SILENT_H = re.compile(r"(?<=[aeiou])h(?![aeiou])|^h")
 
-_GREEK_DIGRAPHS = (("μπ", "b"), ("ντ", "d"), ("γκ", "g"), ("γγ", "ng"), ("τζ", "dz"), ("ου", "u"),
+# Greek writes b, d and g with two letters (μπ, ντ, γκ) at the start of a word, mb, nd and ng inside.
+_GREEK_START = re.compile(r"(?<![^\W\d_])(μπ|ντ|γκ)")
+_GREEK_DIGRAPHS = (("μπ", "mb"), ("ντ", "nd"), ("γκ", "ng"), ("γγ", "ng"), ("τζ", "j"), ("ου", "u"),
                    ("αι", "e"), ("ει", "i"), ("οι", "i"))  # fmt: skip
+_GREEK_INITIAL = {"μπ": "b", "ντ": "d", "γκ": "g"}
 _KANA = re.compile(r"[\u3041-\u309f\u30a0-\u30ff\uff66-\uff9f]+")
 _LOOSE = str.maketrans({"l": "r", "v": "b", "w": "u", "z": "s", "c": "k", "q": "k", "x": "k", "j": "g", "f": "h"})
 _CONSONANT_R = re.compile(r"r(?=[^aeiou]|$)")
+_NASAL_STOP = re.compile(r"[mn](?=[bpdtgk])")
 _VOWELS_H = re.compile(r"[aeiouyh]")
 _KAKASI = pykakasi.kakasi()
 
@@ -41,17 +47,18 @@ _KAKASI = pykakasi.kakasi()
 @lru_cache(maxsize=65_536)
 def sound_form(letters: str) -> str:
     """One spelling per sound: "zorblacks" and "zorblax" → "sorblaks", "kwillbie" → "kwilbi"."""
-    spelled = _SOUND_RE.sub(lambda m: _SOUND_MAP[m.group()], letters)
+    spelled = _SOUND_RE.sub(lambda m: _SOUND_MAP[m.group()], _DOUBLE_CONSONANT.sub(r"\1", letters))
     spelled = _SILENT_H.sub("", spelled)
-    return _DOUBLE.sub(r"\1", spelled)
+    return _DOUBLE.sub(r"\1", _KS_RUN.sub("ks", spelled))
 
 
 @lru_cache(maxsize=65_536)
 def loose_form(letters: str) -> str:
     """The consonants a name keeps through Japanese, Russian or Greek: "darthvader" and
     "daasubeidaa" → "dsbd", "zorblax" → "srbrks", "zoruburakkusu" → "srbrks"."""
-    spelled = sound_form(letters).replace("th", "s").replace("ng", "n")
-    spelled = _CONSONANT_R.sub("", spelled.translate(_LOOSE)) if "r" in spelled else spelled.translate(_LOOSE)
+    spelled = sound_form(letters).replace("th", "s").replace("ng", "n").replace("nb", "mb").replace("np", "mp")
+    spelled = _CONSONANT_R.sub("", spelled).translate(_LOOSE)  # an r that is only a long vowel goes
+    spelled = _NASAL_STOP.sub("", spelled)  # Greek writes b, d as mp, nt; kana has one n for m and n
     return _DOUBLE.sub(r"\1", _VOWELS_H.sub("", spelled))
 
 
@@ -74,8 +81,11 @@ def _script(char: str) -> str:
 def transliterate(token: str) -> tuple[str, ...]:
     """Latin words of a token written in Cyrillic, Greek or kana (other letters dropped)."""
     text = unicodedata.normalize("NFKC", token).lower()
+    if any(_script(char) == "greek" for char in text):  # accents off, then the two-letter consonants
+        text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+        text = _GREEK_START.sub(lambda m: _GREEK_INITIAL[m.group()], text)
     for greek, latin in _GREEK_DIGRAPHS:
         text = text.replace(greek, latin)
     text = _KANA.sub(lambda m: " " + " ".join(part["hepburn"] for part in _KAKASI.convert(m.group())) + " ", text)
-    latin = anyascii(text).lower()
+    latin = anyascii(text).lower().replace("dzh", "j").replace("zh", "j")
     return tuple(word for word in re.split(r"[^a-z]+", latin) if word)
