@@ -200,7 +200,14 @@ def described(rng: random.Random, character: dict[str, object]) -> str:
     traits = list(character["descriptors"])  # type: ignore[call-overload]
     chosen = rng.sample(traits, k=min(len(traits), int(character["threshold"]) + rng.randint(0, 1)))  # type: ignore[call-overload]
     opener = rng.choice(
-        ("a creature with", "the one with", "a character with", "that hero with", "a figure sporting", "our friend with")
+        (
+            "a creature with",
+            "the one with",
+            "a character with",
+            "that hero with",
+            "a figure sporting",
+            "our friend with",
+        )
     )
     joined = ", ".join(chosen[:-1]) + " and " + chosen[-1]
     return f"{opener} {joined}"

@@ -171,7 +171,8 @@ def main() -> int:
         started = time.perf_counter()
         failed += report(measure(corpus, size), args.verbose)
         print(f"  ({time.perf_counter() - started:.1f} s)")
-    print(f"catch budgets: overall ≥ {CATCH_BUDGET:.0%}, each category ≥ {CATEGORY_BUDGET:.0%}; false positives ≤ 1% at 10k, ≤ 2% at 100k")
+    print(f"budgets: catch ≥ {CATCH_BUDGET:.0%} overall and ≥ {CATEGORY_BUDGET:.0%} per category;", end=" ")
+    print("false positives ≤ 1% at 10k names, ≤ 2% at 100k")
     print("PASS" if not failed else "FAIL: " + ", ".join(failed))
     return 0
 

@@ -14,6 +14,7 @@ microseconds, not a rebuild.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from itertools import chain, combinations
 
 import numpy as np
@@ -26,53 +27,89 @@ def variant_hashes(word: str, depth: int) -> set[int]:
     return set(map(hash, chain.from_iterable(combinations(word, size) for size in range(keep, len(word) + 1))))
 
 
+Query = tuple[int, str, int]  # kind (a salt: several indexes share the arrays), word, depth
+
+
 class DeletionIndex:
-    def __init__(self, depth: int) -> None:
-        self.depth = depth
-        self._hashes: npt.NDArray[np.int64] = np.empty(0, dtype=np.int64)
+    """Hashes sorted, with a directory by their top bits: a lookup is two array reads and a
+    comparison or two, however many words are indexed (a binary search over millions of hashes
+    costs a cache miss per step). Several kinds of word (spellings, sound forms, ...) share the
+    arrays, their hashes salted by kind, so that one vectorised probe serves a whole prompt."""
+
+    def __init__(self) -> None:
+        self._hashes: npt.NDArray[np.uint64] = np.empty(0, dtype=np.uint64)
         self._ids: npt.NDArray[np.int32] = np.empty(0, dtype=np.int32)
+        self._bits = 1
+        self._directory: npt.NDArray[np.int32] = np.zeros(3, dtype=np.int32)
         self._recent: dict[int, list[int]] = {}
 
-    def build(self, words: Iterable[tuple[int, str]]) -> None:
-        """Index every (id, word) anew, in the arrays."""
+    def build(self, words: Iterable[tuple[int, Query]]) -> None:
+        """Index every (id, (kind, word, depth)) anew, in the arrays."""
         hashes: list[int] = []
         ids: list[int] = []
-        for word_id, word in words:
-            variants = variant_hashes(word, self.depth)
+        for word_id, query in words:
+            variants = _salted(query)
             hashes.extend(variants)
             ids.extend([word_id] * len(variants))
-        order = np.argsort(np.array(hashes, dtype=np.int64), kind="stable")
-        self._hashes = np.array(hashes, dtype=np.int64)[order]
-        self._ids = np.array(ids, dtype=np.int32)[order]
+        unsigned = np.array(hashes, dtype=np.int64).view(np.uint64)
+        order = np.argsort(unsigned, kind="stable")
+        self._hashes, self._ids = unsigned[order], np.array(ids, dtype=np.int32)[order]
+        self._bits = max(1, len(hashes).bit_length() - 2)  # 4 to 8 hashes per directory slot
+        bounds = np.arange(2**self._bits + 1, dtype=np.uint64)
+        starts = np.searchsorted(self._hashes >> np.uint64(64 - self._bits), bounds, side="left")
+        self._directory = starts.astype(np.int32)
         self._recent = {}
 
-    def add(self, word_id: int, word: str) -> None:
+    def add(self, word_id: int, query: Query) -> None:
         """Index one more word, without touching the arrays."""
-        for hashed in variant_hashes(word, self.depth):
+        for hashed in _salted(query):
             self._recent.setdefault(hashed, []).append(word_id)
 
-    def lookup(self, queries: list[str]) -> list[tuple[int, int]]:
-        """(query position, word id) pairs that share a hash, each once."""
+    def lookup(self, queries: list[Query]) -> list[tuple[int, int]]:
+        """(query position, word id) pairs that share a hash of the same kind, each once."""
         hashes: list[int] = []
         owners: list[int] = []
         for position, query in enumerate(queries):
-            variants = variant_hashes(query, self.depth)
+            variants = _salted_query(query)
             hashes.extend(variants)
             owners.extend([position] * len(variants))
-        if not hashes:
-            return []
         found: set[tuple[int, int]] = set()
-        if len(self._hashes):
-            probe = np.array(hashes, dtype=np.int64)
-            left = np.searchsorted(self._hashes, probe, side="left")
-            right = np.searchsorted(self._hashes, probe, side="right")
-            for at in np.flatnonzero(right > left).tolist():
-                owner = owners[at]
-                found.update((owner, int(word_id)) for word_id in self._ids[left[at] : right[at]].tolist())
-        if self._recent:
+        if hashes and len(self._hashes):
+            self._probe(hashes, owners, found)
+        if hashes and self._recent:
             for hashed, owner in zip(hashes, owners, strict=True):
                 found.update((owner, word_id) for word_id in self._recent.get(hashed, ()))
         return sorted(found)
 
+    def _probe(self, hashes: list[int], owners: list[int], found: set[tuple[int, int]]) -> None:
+        probe = np.array(hashes, dtype=np.int64).view(np.uint64)
+        slot = (probe >> np.uint64(64 - self._bits)).astype(np.int64)
+        low, high = self._directory[slot], self._directory[slot + 1]
+        counts = high - low
+        total = int(counts.sum())
+        if not total:
+            return
+        # Every (probe, indexed hash in its slot) pair at once: a slot holds a few hashes.
+        which = np.repeat(np.arange(len(probe)), counts)
+        at = np.repeat(low - (np.cumsum(counts) - counts), counts) + np.arange(total)
+        equal = self._hashes[at] == probe[which]
+        for query, word_id in zip(which[equal].tolist(), self._ids[at[equal]].tolist(), strict=True):
+            found.add((owners[query], word_id))
+
     def nbytes(self) -> int:
-        return int(self._hashes.nbytes + self._ids.nbytes)
+        return int(self._hashes.nbytes + self._ids.nbytes + self._directory.nbytes)
+
+
+_SALTS = (0, 0x5BD1E9955BD1E995, 0x27D4EB2F165667C5, 0x165667B19E3779F9)
+
+
+def _salted(query: Query) -> list[int]:
+    kind, word, depth = query
+    salt = _SALTS[kind]
+    variants = variant_hashes(word, depth)
+    return [hashed ^ salt for hashed in variants] if salt else list(variants)
+
+
+@lru_cache(maxsize=4_096)  # names recur in prompts, and a long word has a hundred variants
+def _salted_query(query: Query) -> tuple[int, ...]:
+    return tuple(_salted(query))

@@ -23,14 +23,15 @@ import re
 import unicodedata
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from rapidfuzz.distance import DamerauLevenshtein
 
-from domain.deletion_index import DeletionIndex
+from domain.deletion_index import DeletionIndex, Query
 from domain.folding import MENTION_FOLD, canonical, normalize
-from domain.matching_text import FOREIGN, FUZZY, PLAIN, REVERSED, Candidate, Token, candidates, descriptor_words, tokens
+from domain.matching_text import FOREIGN, FUZZY, PLAIN, Candidate, Token, candidates, descriptor_words, tokens, weak_run
 from domain.sounds import loose_form, sound_form
+from domain.token_runs import TokenRuns
 from domain.vocabulary import is_known_word
 
 __all__ = ["Detector", "Match", "MatchKind", "find_mentions", "normalize"]
@@ -69,6 +70,30 @@ class _Alias(Generic[K]):
     words: int
 
 
+_SPELLING, _SOUND, _SKELETON = 0, 1, 2  # kinds of word in the deletion index
+
+
+def _alias_queries(alias: _Alias[Any]) -> list[Query]:
+    """What an alias puts in the deletion index: its spelling with the edits its length allows,
+    its sound form and its consonant skeleton with one."""
+    if len(alias.letters) < MIN_TYPO_LETTERS:
+        return []
+    edits = _allowed_edits(alias.letters)
+    queries: list[Query] = [(_SPELLING, alias.letters, edits), (_SOUND, sound_form(alias.plain), 1)]
+    queries.append((_SPELLING, alias.letters[::-1], 1))  # written backwards, perhaps with a typo
+    skeleton = loose_form(alias.plain)
+    return [*queries, (_SKELETON, skeleton, 1)] if len(skeleton) >= 3 else queries
+
+
+def _prompt_queries(word: str, *, foreign: bool) -> list[Query]:
+    """What a prompt's candidate looks up: its spelling with two edits from seven letters (it may
+    be a long name typo'd) and one below; its sound; its skeleton if it was another script."""
+    letters = _matching(word)
+    depth = 1 if len(letters) < TWO_TYPO_LETTERS - 2 else 2
+    queries: list[Query] = [(_SPELLING, letters, depth), (_SOUND, sound_form(word), 1)]
+    return [*queries, (_SKELETON, loose_form(word), 1)] if foreign else queries
+
+
 def _matching(plain: str) -> str:
     return plain.replace("l", "i")
 
@@ -96,12 +121,12 @@ class Detector(Generic[K]):
         self._aliases: list[_Alias[K] | None] = []  # None: removed
         self._by_key: dict[K, list[int]] = {}
         self._exact: dict[str, list[int]] = {}
-        self._typos = (DeletionIndex(1), DeletionIndex(2))  # names of 5-8 letters, of 9+
-        self._sounds = DeletionIndex(1)
-        self._loose = DeletionIndex(1)
+        self._runs = TokenRuns()  # every alias, written as whole words of a prompt
+        self._index = DeletionIndex()  # spellings (depth: the edits allowed), sound forms, skeletons
         self._traits: dict[str, list[tuple[tuple[str, ...], K, str]]] = {}
         self._thresholds: dict[K, int] = {}
         self._longest = 0
+        self._name_words: set[str] = set()  # words of aliases of several words ("peter", "parker")
         for key, alias in entries:
             self._register(key, alias)
         for key, traits, threshold in descriptors:
@@ -121,7 +146,12 @@ class Detector(Generic[K]):
         found: dict[tuple[K, str, int], Match[K]] = {}
         prompt = tokens(text)
         if self._aliases:
-            for match in self._match_candidates(prompt, candidates(prompt, self._longest, self._tolerant)):
+            runs = self._runs.find([token.merged for token in prompt])
+            exact = [(name, first, size, PLAIN) for name, first, size in runs if not weak_run(prompt, first, size)]
+            exact = [(self._plain_of(prompt, c), *c[1:]) for c in exact]
+            for match in self._match_candidates(
+                prompt, exact + candidates(prompt, self._longest, self._tolerant, self._name_words)
+            ):
                 held = found.get((match.key, match.text, match.position))
                 if held is None or _RANK[match.kind] < _RANK[held.kind]:
                     found[(match.key, match.text, match.position)] = match
@@ -135,6 +165,7 @@ class Detector(Generic[K]):
         """Index one more alias of `key` (the arrays stay; the new alias sits beside them)."""
         index = self._register(key, alias)
         if index is not None:
+            self._runs.add(self._aliases[index].letters)  # type: ignore[union-attr]
             self._index_typos(index)
 
     def remove(self, key: K) -> None:
@@ -155,7 +186,7 @@ class Detector(Generic[K]):
 
     def nbytes(self) -> int:
         """Bytes held by the typo, sound and skeleton arrays (the bulk of the index)."""
-        return sum(index.nbytes() for index in (*self._typos, self._sounds, self._loose))
+        return self._index.nbytes()
 
     def _register(self, key: K, alias: str) -> int | None:
         plain = "".join(canonical(alias).split()).replace(".", "")
@@ -166,24 +197,22 @@ class Detector(Generic[K]):
         self._by_key.setdefault(key, []).append(index)
         self._exact.setdefault(letters, []).append(index)
         self._longest = max(self._longest, len(letters))
+        words = normalize(alias).split()
+        if len(words) > 1:
+            self._name_words.update(_matching(word) for word in words)
         return index
 
     def _build(self) -> None:
-        if not self._tolerant:
-            return
-        live = [(i, a) for i, a in enumerate(self._aliases) if a is not None and len(a.letters) >= MIN_TYPO_LETTERS]
-        self._typos[0].build((i, a.letters) for i, a in live if len(a.letters) < TWO_TYPO_LETTERS)
-        self._typos[1].build((i, a.letters) for i, a in live if len(a.letters) >= TWO_TYPO_LETTERS)
-        self._sounds.build((i, sound_form(a.plain)) for i, a in live)
-        self._loose.build((i, loose_form(a.plain)) for i, a in live)
+        self._runs.build(self._exact)
+        if self._tolerant:
+            live = [(i, a) for i, a in enumerate(self._aliases) if a is not None]
+            self._index.build((i, query) for i, alias in live for query in _alias_queries(alias))
 
     def _index_typos(self, index: int) -> None:
         alias = self._aliases[index]
-        if not self._tolerant or alias is None or len(alias.letters) < MIN_TYPO_LETTERS:
-            return
-        self._typos[len(alias.letters) >= TWO_TYPO_LETTERS].add(index, alias.letters)
-        self._sounds.add(index, sound_form(alias.plain))
-        self._loose.add(index, loose_form(alias.plain))
+        if self._tolerant and alias is not None:
+            for query in _alias_queries(alias):
+                self._index.add(index, query)
 
     # ---------------------------------------------------------------- matching
 
@@ -196,7 +225,7 @@ class Detector(Generic[K]):
             if letters in exact:
                 for index in exact[letters]:
                     alias = self._aliases[index]
-                    if alias is not None and alias.plain != plain and is_known_word(plain):
+                    if alias is not None and alias.plain != plain and _as_written(prompt, candidate):
                         continue  # a word of the language is read as written: "hill" is not "Hili"
                     yield from self._hit(prompt, index, candidate, self._exact_kind(prompt, candidate, index))
             if flags & FUZZY and len(letters) >= MIN_TYPO_LETTERS - 1:
@@ -206,36 +235,42 @@ class Detector(Generic[K]):
 
     def _typo_matches(self, prompt: list[Token], fuzzy: dict[str, list[Candidate]]) -> Iterable[Match[K]]:
         words = list(fuzzy)
-        letters = [_matching(word) for word in words]
-        hits: list[tuple[str, int, MatchKind]] = []
-        for index in self._typos:
-            for at, alias_index in index.lookup(letters):
-                alias = self._aliases[alias_index]
-                if alias is not None and _within(letters[at], alias.letters, _allowed_edits(alias.letters)):
-                    hits.append((words[at], alias_index, MatchKind.FUZZY))
-        sounds = [sound_form(word) for word in words]
-        for at, alias_index in self._sounds.lookup(sounds):
-            alias = self._aliases[alias_index]
-            if alias is not None and _within(sounds[at], sound_form(alias.plain), 1):
-                hits.append((words[at], alias_index, MatchKind.PHONETIC))
-        foreign = [word for word in words if any(c[3] & FOREIGN for c in fuzzy[word])]
-        skeletons = [loose_form(word) for word in foreign]
-        for at, alias_index in self._loose.lookup(skeletons):
-            alias = self._aliases[alias_index]
-            if alias is not None and _loosely(skeletons[at], loose_form(alias.plain)):
-                hits.append((foreign[at], alias_index, MatchKind.TRANSLITERATED))
-        for word, alias_index, kind in hits:
+        queries: list[Query] = []
+        owners: list[int] = []
+        for at, word in enumerate(words):
+            flags = fuzzy[word][0][3]
+            for query in _prompt_queries(word, foreign=bool(flags & FOREIGN)):
+                queries.append(query)
+                owners.append(at)
+        for query_at, alias_index in self._index.lookup(queries):
+            alias, (kind, form, _) = self._aliases[alias_index], queries[query_at]
+            if alias is None:
+                continue
+            word = words[owners[query_at]]
+            if kind == _SPELLING and _within(form, alias.letters, _allowed_edits(alias.letters)):
+                match_kind = MatchKind.FUZZY
+            elif kind == _SPELLING and _within(form, alias.letters[::-1], 1):
+                match_kind = MatchKind.FUZZY  # written backwards
+            elif kind == _SOUND and _within(form, sound_form(alias.plain), 1):
+                match_kind = MatchKind.PHONETIC
+            elif kind == _SKELETON and _loosely(form, loose_form(alias.plain)):
+                match_kind = MatchKind.TRANSLITERATED
+            else:
+                continue
             for candidate in fuzzy[word]:
-                if kind is not MatchKind.TRANSLITERATED or candidate[3] & FOREIGN:
-                    yield from self._hit(prompt, alias_index, candidate, _fuzzy_kind(candidate, kind))
+                if match_kind is not MatchKind.TRANSLITERATED or candidate[3] & FOREIGN:
+                    yield from self._hit(prompt, alias_index, candidate, _fuzzy_kind(candidate, match_kind))
+
+    @staticmethod
+    def _plain_of(prompt: list[Token], candidate: tuple[str, int, int, int]) -> str:
+        _, first, size, _ = candidate
+        return "".join(token.letters for token in prompt[first : first + size])
 
     def _exact_kind(self, prompt: list[Token], candidate: Candidate, index: int) -> MatchKind:
-        letters, position, size, flags = candidate
+        _, position, size, flags = candidate
         alias = self._aliases[index]
         if flags & FOREIGN:
             return MatchKind.TRANSLITERATED
-        if flags & REVERSED:
-            return MatchKind.FUZZY
         text = " ".join(token.raw for token in prompt[position : position + size])
         if alias is not None and flags & PLAIN and text.casefold().strip(_PUNCTUATION) == alias.text.casefold():
             return MatchKind.EXACT
@@ -269,6 +304,14 @@ _RANK = {kind: rank for rank, kind in enumerate(MatchKind)}
 def _same_word(word: str, trait_word: str) -> bool:
     """Equal, or one is the other's plural ("tentacle" in a prompt for the trait "tentacles")."""
     return word == trait_word or word.rstrip("s") == trait_word.rstrip("s") or word.removesuffix("es") == trait_word
+
+
+def _as_written(prompt: list[Token], candidate: Candidate) -> bool:
+    """Whether a candidate is words of the language, written as such (not "E1sa" for "Elsa")."""
+    plain, first, size, flags = candidate
+    if flags & PLAIN:
+        return all(token.known for token in prompt[first : first + size])
+    return is_known_word(plain)
 
 
 def _within(text: str, target: str, edits: int) -> bool:

@@ -10,27 +10,27 @@ so "Ash" is not read in "cash".
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from functools import lru_cache
 
-from domain.folding import canonical
-from domain.sounds import has_other_script, transliterate
 from wordfreq import zipf_frequency
 
+from domain.folding import canonical
+from domain.sounds import has_other_script, transliterate
 from domain.vocabulary import is_everyday_word, is_known_word
 
-FUZZY, PLAIN, FOREIGN, REVERSED = 1, 2, 4, 8  # candidate flags: may match with edits, whole tokens, ...
-MAX_JOINED = 4  # tokens joined into one candidate: "Zorblax the Devourer", "Z or blax"
+FUZZY, PLAIN, FOREIGN = 1, 2, 4  # candidate flags: may match with edits, whole tokens, other script
 MAX_PIECES = 12  # a token cut into more pieces is only read whole
 SHORT_GLUE_ZIPF = 5.0  # "my" 6.1, "go" 5.9, "am" 5.6; "re" 4.4, "hy" 2.6
-MIN_GLUED = 6
 MIN_TYPO_LETTERS = 5  # as domain.detection: a shorter name matches exactly
-MIN_SPLIT_PART = 3
-GLUE_LETTERS = 4  # a name glued between words this long may also be typo'd ("supertessay")  # everyday words this short ("in", "a") are not read as halves of a name  # a shorter token is not searched for names glued to words
+MIN_GLUED = 6  # a shorter token is not searched for names glued to words
+MIN_SPLIT_PART = 3  # everyday words this short ("in", "a") are not read as halves of a name
+GLUE_LETTERS = 4  # a name glued between words this long may also be typo'd ("supertessay")
 SUFFIXES = ("s", "es", "n", "ian", "ians", "ish", "esque", "like", "style", "themed", "verse", "mania")
 _CAMEL = re.compile(r"(?:[A-Z]?[a-z]+)(?:[A-Z][a-z]+)+")
 _CAMEL_CUT = re.compile(r"(?<=[a-z])(?=[A-Z])")
+_DISGUISED = re.compile(r"\w[0-9@$]|[0-9@$]\w|\(\)")
 _PARENS_O = re.compile(r"(?<=\w)\(\)|\(\)(?=\w)")
 _SINGLE_LETTER_WORDS = frozenset({"a", "i"})
 
@@ -43,6 +43,7 @@ class Token:
     raw: str
     pieces: tuple[str, ...]  # plain letters, cut at separators and CamelCase
     letters: str  # the pieces joined
+    merged: str  # matching form: "l" read as "i" (1, I and l look alike)
     known: bool  # a word of the language, if a rare one: it matches only exactly
     everyday: bool  # a common word: not half of a split name unless it is long enough
     foreign: tuple[str, ...]  # Latin reading of Cyrillic, Greek or kana letters
@@ -50,14 +51,17 @@ class Token:
 
 @lru_cache(maxsize=131_072)
 def _fold(raw: str) -> Token:
-    bare = _PARENS_O.sub("o", raw.lstrip("#@"))  # a hashtag or a handle, not an "a"; "()" for "o"
+    bare = _PARENS_O.sub("o", raw.lstrip("#"))  # "()" for "o"
     if _CAMEL.fullmatch(bare.strip(".,;:!?\"'()")):
         bare = _CAMEL_CUT.sub(".", bare)
     pieces = tuple(piece for piece in canonical(bare).replace(" ", ".").split(".") if piece)
     plain = "".join(pieces)
-    foreign = transliterate(raw) if has_other_script(raw) else ()
-    known = bool(plain) and is_known_word(plain)
-    return Token(raw, pieces, plain, known, known and is_everyday_word(plain), foreign)
+    # A word written with digits or symbols for letters ("E1sa") is not a word as written.
+    known = bool(plain) and is_known_word(plain) and not _DISGUISED.search(raw)
+    # Read as Russian, Greek or Japanese unless every letter is a look-alike and they spell a word.
+    look_alike = known and sum(char.isalpha() for char in raw) <= len(plain)
+    foreign = transliterate(raw) if has_other_script(raw) and not look_alike else ()
+    return Token(raw, pieces, plain, plain.replace("l", "i"), known, known and is_everyday_word(plain), foreign)
 
 
 def tokens(text: str) -> list[Token]:
@@ -71,7 +75,8 @@ def tokens(text: str) -> list[Token]:
             continue
         if len(run) >= 3:
             letters = "".join(t.letters for t in run)
-            out.append(Token(" ".join(t.raw for t in run), (letters,), letters, False, False, ()))
+            merged = letters.replace("l", "i")
+            out.append(Token(" ".join(t.raw for t in run), (letters,), letters, merged, False, False, ()))
         else:
             out.extend(run)
         run = []
@@ -80,35 +85,44 @@ def tokens(text: str) -> list[Token]:
     return out
 
 
-def candidates(prompt: list[Token], longest: int, tolerant: bool) -> list[Candidate]:
+def candidates(prompt: list[Token], longest: int, tolerant: bool, name_words: Container[str]) -> list[Candidate]:
+    """Candidates other than runs of whole tokens spelling a name exactly (`domain.token_runs`):
+    tokens and pairs of tokens that may be typo'd, runs of a token's pieces, a token less an
+    affix or the part of it glued between words, and the readings of other scripts."""
     found: list[Candidate] = []
     add = found.append
     for position, token in enumerate(prompt):
-        letters, fuzzy = token.letters, FUZZY if tolerant and not token.known else 0
-        add((letters, position, 1, fuzzy | PLAIN))
-        all_known, all_everyday = token.known, token.everyday
-        all_long = len(token.letters) >= MIN_SPLIT_PART
-        for size in range(2, MAX_JOINED + 1):  # names of several words, or split in two
-            if position + size > len(prompt) or len(letters) > longest:
-                break
-            following = prompt[position + size - 1]
-            letters += following.letters
-            all_known, all_everyday = all_known and following.known, all_everyday and following.everyday
-            all_long = all_long and len(following.letters) >= MIN_SPLIT_PART
-            if all_everyday and not all_long:
-                continue  # "line in" is not the name "Linein"; "Kraken horn" may be "Krakenhorn"
-            add((letters, position, size, PLAIN | (FUZZY if tolerant and not all_known else 0)))
+        fuzzy = FUZZY if tolerant and not token.known else 0
+        if fuzzy:
+            add((token.letters, position, 1, FUZZY | PLAIN))
+            # Typos across a space in a name split in two or of two words ("Zorb lxa", "Korvath
+            # Velmrie", "Tesza ly"): the other part unknown too, or a short piece.
+            if position + 1 < len(prompt) and _splits_with(prompt[position + 1], name_words):
+                add((token.letters + prompt[position + 1].letters, position, 2, FUZZY | PLAIN))
+            if position and prompt[position - 1].known and _splits_with(prompt[position - 1], name_words):
+                add((prompt[position - 1].letters + token.letters, position - 1, 2, FUZZY | PLAIN))
         if len(token.pieces) > 1:
             _piece_runs(token, position, longest, tolerant, add)
-        if fuzzy:
-            add((token.letters[::-1], position, 1, FUZZY | REVERSED))
-            if len(token.letters) >= MIN_GLUED:
-                _affixed_and_glued(token, position, add)
+        if fuzzy and len(token.letters) >= MIN_GLUED:
+            _affixed_and_glued(token, position, add)
         for at, word in enumerate(token.foreign):
             add((word, position, 1, FUZZY | FOREIGN))
             if at + 1 < len(token.foreign):
                 add((word + token.foreign[at + 1], position, 1, FUZZY | FOREIGN))
     return found
+
+
+def _splits_with(token: Token, name_words: Container[str]) -> bool:
+    """Whether a typo'd word may be read with `token` beside it: an unknown or short word (the
+    other half of a split name), or a word of a name of several words ("Peter" of "Peter Parker")."""
+    return not token.known or len(token.letters) <= MIN_SPLIT_PART or token.merged in name_words
+
+
+def weak_run(prompt: list[Token], first: int, size: int) -> bool:
+    """Whether a run of tokens is everyday words, one of them short: "line in" is not the name
+    "Linein", but "Kraken horn" may be "Krakenhorn"."""
+    run = prompt[first : first + size]
+    return size > 1 and all(t.everyday for t in run) and any(len(t.letters) < MIN_SPLIT_PART for t in run)
 
 
 def _piece_runs(token: Token, position: int, longest: int, tolerant: bool, add: _Add) -> None:
@@ -134,6 +148,8 @@ def _affixed_and_glued(token: Token, position: int, add: _Add) -> None:
     # In a hashtag or a handle a name is glued on purpose: it may be short or typo'd there. Glued
     # into a plain word, only a name of five letters or more, as written, is read.
     tagged = token.raw[0] in "#@"
+    if plain.startswith("a") and token.raw[0] == "@":
+        plain = plain[1:]  # the "@" of a handle, read as an "a" by the folding
     for middle, strong in glued_middles(plain):
         if tagged or len(middle) >= MIN_TYPO_LETTERS:
             fuzzy = (tagged or strong) and len(middle) >= MIN_TYPO_LETTERS and not is_known_word(middle)
@@ -148,11 +164,13 @@ def glued_middles(word: str) -> tuple[tuple[str, bool], ...]:
     size = len(word)
     if size > 40:
         return ()
-    starts = {i: _glued(word[:i], prefix=True, shortest=GLUE_LETTERS) for i in range(size + 1) if _glued(word[:i], True)}
-    ends = {j: _glued(word[j:], prefix=False, shortest=GLUE_LETTERS) for j in range(size + 1) if _glued(word[j:], False)}
-    return tuple(
-        (word[i:j], starts[i] and ends[j]) for i in starts for j in ends if j - i >= 3 and (i, j) != (0, size)
-    )
+    starts = {
+        i: _glued(word[:i], prefix=True, shortest=GLUE_LETTERS) for i in range(size + 1) if _glued(word[:i], True)
+    }
+    ends = {
+        j: _glued(word[j:], prefix=False, shortest=GLUE_LETTERS) for j in range(size + 1) if _glued(word[j:], False)
+    }
+    return tuple((word[i:j], starts[i] and ends[j]) for i in starts for j in ends if j - i >= 3 and (i, j) != (0, size))
 
 
 @lru_cache(maxsize=65_536)

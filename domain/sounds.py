@@ -41,7 +41,7 @@ _LOOSE = str.maketrans({"l": "r", "v": "b", "w": "u", "z": "s", "c": "k", "q": "
 _CONSONANT_R = re.compile(r"r(?=[^aeiou]|$)")
 _NASAL_STOP = re.compile(r"[mn](?=[bpdtgk])")
 _VOWELS_H = re.compile(r"[aeiouyh]")
-_KAKASI = pykakasi.kakasi()
+_KAKASI = pykakasi.kakasi()  # type: ignore[no-untyped-call]
 
 
 @lru_cache(maxsize=65_536)
