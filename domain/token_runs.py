@@ -11,6 +11,7 @@ after the automaton was built go into a second, small automaton rebuilt on each 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import accumulate
 
 import ahocorasick
 
@@ -33,14 +34,12 @@ class TokenRuns:
 
     def find(self, words: list[str]) -> list[tuple[str, int, int]]:
         """(name, first word, number of words) for each run of whole `words` spelling a name."""
+        if not words:
+            return []
         stream = "".join(words)
-        starts: dict[int, int] = {}
-        ends: dict[int, int] = {}
-        offset = 0
-        for position, word in enumerate(words):
-            starts[offset] = position
-            offset += len(word)
-            ends[offset - 1] = position
+        after = list(accumulate(map(len, words)))  # offset just past each word
+        starts = dict(zip([0, *after[:-1]], range(len(words)), strict=True))
+        ends = {offset - 1: position for position, offset in enumerate(after)}
         found = []
         for automaton in (self._built, self._recent_automaton):
             if not len(automaton):
