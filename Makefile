@@ -38,6 +38,7 @@ bench: $(STAMP)
 		|| (apt-get update -q && apt-get install -y -q wrk)) >/dev/null) \
 		|| echo "note: wrk not found; bench/feed.py needs it (apt-get install wrk)"
 	$(PY) bench/detection.py
+	$(PY) bench/detection_quality.py
 	$(PY) bench/queue.py
 	$(PY) bench/feed.py
 	$(PY) bench/views.py
