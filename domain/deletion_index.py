@@ -13,9 +13,10 @@ microseconds, not a rebuild.
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable
 from functools import lru_cache
-from itertools import chain, combinations
+from itertools import chain, combinations, repeat
 
 import numpy as np
 import numpy.typing as npt
@@ -45,15 +46,15 @@ class DeletionIndex:
 
     def build(self, words: Iterable[tuple[int, Query]]) -> None:
         """Index every (id, (kind, word, depth)) anew, in the arrays."""
-        hashes: list[int] = []
-        ids: list[int] = []
+        hashes = array("q")  # C arrays, not lists: millions of Python ints would fragment the heap
+        ids = array("i")
         for word_id, query in words:
             variants = _salted(query)
             hashes.extend(variants)
-            ids.extend([word_id] * len(variants))
-        unsigned = np.array(hashes, dtype=np.int64).view(np.uint64)
+            ids.extend(repeat(word_id, len(variants)))
+        unsigned = np.frombuffer(hashes, dtype=np.int64).view(np.uint64)
         order = np.argsort(unsigned, kind="stable")
-        self._hashes, self._ids = unsigned[order], np.array(ids, dtype=np.int32)[order]
+        self._hashes, self._ids = unsigned[order], np.frombuffer(ids, dtype=np.int32)[order]
         self._bits = max(1, len(hashes).bit_length() - 2)  # 4 to 8 hashes per directory slot
         bounds = np.arange(2**self._bits + 1, dtype=np.uint64)
         starts = np.searchsorted(self._hashes >> np.uint64(64 - self._bits), bounds, side="left")

@@ -61,7 +61,7 @@ class Match(Generic[K]):
     position: int  # token where the match starts: orders matches in prompt order
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class _Alias(Generic[K]):
     key: K
     text: str
