@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.detection_corpus_text import EVERYDAY_PARTS, EVERYDAY_WRITTEN, SCENES, SOUND_RULES
+from bench.detection_corpus_text import EVERYDAY_PARTS, EVERYDAY_RARER, EVERYDAY_WRITTEN, SCENES, SOUND_RULES
 
 CORPUS = Path(__file__).resolve().parent.parent / "domain" / "data" / "detection_corpus"
 SEED = 20261204
@@ -289,7 +289,7 @@ def tricked_prompts(rng: random.Random, characters: list[dict[str, object]]) -> 
 
 def everyday_prompts(rng: random.Random) -> list[str]:
     """Handwritten prompts, then prompts composed from varied parts (subject, action, place, style)."""
-    prompts = list(EVERYDAY_WRITTEN)
+    prompts = [*EVERYDAY_WRITTEN, *EVERYDAY_RARER]
     subjects, actions, places, styles, extras = EVERYDAY_PARTS
     while len(prompts) < EVERYDAY:
         parts = [rng.choice(subjects), rng.choice(actions), rng.choice(places)]

@@ -40,6 +40,7 @@ K = TypeVar("K", bound=Hashable)
 
 MIN_TYPO_LETTERS = 5  # shorter names match exactly: one edit of "Ash" is half the dictionary
 TWO_TYPO_LETTERS = 9  # from this length a name matches with two edits
+LONG_TRICK_LETTERS = 8  # from this length a sound-alike or a reversed name may also carry a typo
 MIN_LOOSE_LETTERS = 4  # a consonant skeleton shorter than this must match whole
 
 
@@ -96,6 +97,19 @@ def _prompt_queries(word: str, *, foreign: bool) -> list[Query]:
 
 def _matching(plain: str) -> str:
     return plain.replace("l", "i")
+
+
+def _backwards_edits(letters: str) -> int:
+    """A name written backwards and typo'd too: only long names (short ones reversed and edited are
+    half the rare words of a language)."""
+    return 1 if len(letters) >= LONG_TRICK_LETTERS else 0
+
+
+def _sound_edits(sound: str, foreign: bool) -> int:
+    """Sound forms must be equal, or one edit apart for long ones: a sound form already absorbs
+    the respellings, and one edit more on a short one reads "fika" as "Geaka". A reading of another
+    script (never in an English prompt) may be an edit off ("kvillbi" for "Quillby")."""
+    return 1 if foreign or len(sound) >= LONG_TRICK_LETTERS else 0
 
 
 def _allowed_edits(letters: str) -> int:
@@ -228,7 +242,7 @@ class Detector(Generic[K]):
                     if alias is not None and alias.plain != plain and _as_written(prompt, candidate):
                         continue  # a word of the language is read as written: "hill" is not "Hili"
                     yield from self._hit(prompt, index, candidate, self._exact_kind(prompt, candidate, index))
-            if flags & FUZZY and len(letters) >= MIN_TYPO_LETTERS - 1:
+            if flags & FUZZY and len(letters) >= MIN_TYPO_LETTERS - 1:  # "Zeld": a letter short
                 fuzzy.setdefault(plain, []).append(candidate)
         if fuzzy:
             yield from self._typo_matches(prompt, fuzzy)
@@ -242,22 +256,26 @@ class Detector(Generic[K]):
             for query in _prompt_queries(word, foreign=bool(flags & FOREIGN)):
                 queries.append(query)
                 owners.append(at)
+        foreign = {word for word in words if any(c[3] & FOREIGN for c in fuzzy[word])}
         for query_at, alias_index in self._index.lookup(queries):
             alias, (kind, form, _) = self._aliases[alias_index], queries[query_at]
             if alias is None:
                 continue
             word = words[owners[query_at]]
+            backwards = False
             if kind == _SPELLING and _within(form, alias.letters, _allowed_edits(alias.letters)):
                 match_kind = MatchKind.FUZZY
-            elif kind == _SPELLING and _within(form, alias.letters[::-1], 1):
-                match_kind = MatchKind.FUZZY  # written backwards
-            elif kind == _SOUND and _within(form, sound_form(alias.plain), 1):
+            elif kind == _SPELLING and _within(form, alias.letters[::-1], _backwards_edits(alias.letters)):
+                match_kind, backwards = MatchKind.FUZZY, True
+            elif kind == _SOUND and _within(form, sound_form(alias.plain), _sound_edits(form, word in foreign)):
                 match_kind = MatchKind.PHONETIC
             elif kind == _SKELETON and _loosely(form, loose_form(alias.plain)):
                 match_kind = MatchKind.TRANSLITERATED
             else:
                 continue
             for candidate in fuzzy[word]:
+                if backwards and not candidate[3] & PLAIN:
+                    continue  # a name written backwards is a word of its own, not a piece of a hashtag
                 if match_kind is not MatchKind.TRANSLITERATED or candidate[3] & FOREIGN:
                     yield from self._hit(prompt, alias_index, candidate, _fuzzy_kind(candidate, match_kind))
 

@@ -144,7 +144,7 @@ def _affixed_and_glued(token: Token, position: int, add: _Add) -> None:
     for suffix in SUFFIXES:
         stem = plain[: -len(suffix)]
         if plain.endswith(suffix) and len(stem) >= 4 and (suffix != "n" or stem[-1] in "aeiou"):
-            add((stem, position, 1, FUZZY))  # "-n" is "-ian" after a vowel: "Sonikan"
+            add((stem, position, 1, 0))  # "-n" is "-ian" after a vowel: "Sonikan"; as written only
     # In a hashtag or a handle a name is glued on purpose: it may be short or typo'd there. Glued
     # into a plain word, only a name of five letters or more, as written, is read.
     tagged = token.raw[0] in "#@"

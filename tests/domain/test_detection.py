@@ -350,7 +350,7 @@ def test_words_of_the_language_are_not_typos(prompt: str) -> None:
 # Tricks the rules now see through (they were benign before RULES §2 was rewritten).
 NEW_TRICKS = [
     ("pikachu", "Pikachoo squeaks"),  # spelled by sound
-    ("sonic", "Sanik the meme"),  # spelled by sound
+    ("sonic", "Sonnik the meme"),  # spelled by sound
     ("pikachu", "a cool pika chu mascot"),  # split into words
 ]
 
