@@ -37,6 +37,9 @@ bench: $(STAMP)
 	@command -v wrk >/dev/null || (command -v apt-get >/dev/null && (apt-get install -y -q wrk \
 		|| (apt-get update -q && apt-get install -y -q wrk)) >/dev/null) \
 		|| echo "note: wrk not found; bench/feed.py needs it (apt-get install wrk)"
+	@# bench/feed.py serves the same feed with PostGraphile 4 (npm, versions locked in bench/postgraphile).
+	@test -d bench/postgraphile/node_modules/postgraphile || npm ci --no-audit --no-fund --prefix bench/postgraphile \
+		|| echo "note: npm ci failed; bench/feed.py needs Node.js and npm for PostGraphile"
 	$(PY) bench/detection.py
 	$(PY) bench/detection_quality.py
 	$(PY) bench/queue.py

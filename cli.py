@@ -168,6 +168,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     operator_actions = operator.add_subparsers(dest="action", required=True)
     for action in ("grant", "revoke"):
         operator_actions.add_parser(action, help=f"{action} the operator role").add_argument("handle")
+    holder = commands.add_parser("holder", help="operator actions on holders").add_subparsers(
+        dest="action", required=True
+    )
+    holder.add_parser("verify", help="mark a holder VERIFIED (RULES §11)").add_argument("holder_id", help="global ID")
     args = parser.parse_args(argv)
     settings = Settings()
     configure_logging(settings)
@@ -175,6 +179,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(run_ledger(settings, args))
     if args.command == "operator":
         sys.exit(run_operator(settings, args.action, args.handle))
+    if args.command == "holder":
+        sys.exit(run_holder_verify(settings, args.holder_id))
     COMMANDS[args.command][0](settings)
 
 
@@ -215,6 +221,40 @@ async def _operator(database_url: str, action: str, handle: str) -> tuple[int, s
         changed = await operators.revoke(conn, user_id=user.id)
         return 0, f"@{user.handle} {'is no longer' if changed else 'was not'} an operator"
     finally:
+        await conn.close()
+
+
+def run_holder_verify(settings: Settings, holder_id: str) -> int:
+    """Verify a holder by global ID; exit 1 when unknown or refused (a name a verified holder has)."""
+    assert settings.database_url, "set DATABASE_URL"
+    status, line = asyncio.run(holder_verify(settings.database_url, holder_id))
+    print(line, file=sys.stderr if status else sys.stdout)
+    return status
+
+
+async def holder_verify(database_url: str, holder_id: str) -> tuple[int, str]:
+    import asyncpg
+
+    from api.ids import decode_id
+    from db.catalog import Catalog
+    from db.queries import holders
+    from db.verification import verify
+    from domain.errors import DomainError
+
+    raw_id = decode_id(holder_id, "Holder")
+    conn = await asyncpg.connect(database_url)
+    catalog = Catalog(database_url)
+    try:
+        async with conn.transaction():
+            holder = await holders.lock_holder(conn, holder_id=raw_id) if raw_id else None
+            if holder is None:
+                return 1, f"no holder {holder_id}"
+            verified = await verify(conn, catalog, holder, approve=True, decided_by=None, note="fanreel holder verify")
+        return 0, f"{verified.name} is {verified.verification.value}"
+    except DomainError as error:
+        return 1, "; ".join(e.message for e in error.errors)
+    finally:
+        await catalog.close()
         await conn.close()
 
 

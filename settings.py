@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     s3_bucket: str = "fanreel-media"
     s3_endpoint_url: str | None = None
     s3_region: str = "us-east-1"
+    url_signing_secret: str = "dev-url-signing-secret"
+    media_url_ttl_seconds: int = Field(default=600, ge=1)
     generation_price_per_second: Decimal = Decimal("0.02")
     free_generations_per_day: int = Field(default=3, ge=0)
     max_characters_per_video: int = Field(default=4, ge=1)
@@ -60,6 +62,13 @@ class Settings(BaseSettings):
     remix_ancestor_depth: int = Field(default=3, ge=0)
     remix_ancestor_bps: int = Field(default=1000, ge=0, le=10000)
     credit_interval_seconds: int = Field(default=10, ge=1)
+
+    # ------------------------------------------------------------ rights integrity (RULES §11)
+    device_token_secret: str = "dev-device-token-secret"
+    max_qualified_anon_views_per_ip_per_day: int = Field(default=50, ge=0)
+    media_retention_days: int = Field(default=30, ge=0)
+    media_status_cache_seconds: float = Field(default=1.0, ge=0)
+    account_deletion_days: int = Field(default=30, ge=0)
 
     # ------------------------------------------------------------ payments (RULES §7)
     payment_webhook_secret: str = "dev-webhook-secret"

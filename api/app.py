@@ -26,6 +26,7 @@ from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from api.context import Context, Services, build_context
+from api.media_access import PublicMedia
 from api.runtime import tune_gc
 from api.schema import schema
 from api.webhooks import payments_webhook
@@ -34,6 +35,7 @@ from db.pool import create_pool
 from settings import Settings
 from workers.storage import storage_for
 from workers.storage.directory import media_app
+from workers.storage.signing import UrlSigner
 
 logger = logging.getLogger(__name__)
 PROBE_TIMEOUT_SECONDS = 2.0
@@ -126,6 +128,7 @@ def create_app(settings: Settings) -> Starlette:
         catalog = Catalog(settings.database_url)
         storage = storage_for(settings)
         app.state.services = Services(settings=settings, pool=pool, redis=redis, catalog=catalog, storage=storage)
+        public_media.pool = pool
         tune_gc()
         try:
             yield
@@ -135,6 +138,7 @@ def create_app(settings: Settings) -> Starlette:
             await pool.close()
 
     graphql = graphql_app()
+    public_media = PublicMedia(settings.media_status_cache_seconds)
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
@@ -143,7 +147,8 @@ def create_app(settings: Settings) -> Starlette:
         Route("/webhooks/payments", payments_webhook, methods=["POST"]),
     ]
     if settings.storage == "directory":
-        routes.append(Mount("/media", app=media_app(settings.media_dir)))
+        signer = UrlSigner(settings.url_signing_secret)
+        routes.append(Mount("/media", app=media_app(settings.media_dir, signer, public_media)))
     middleware = [
         Middleware(
             CORSMiddleware,

@@ -10,6 +10,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.accounts.leaving import LeavingMutations
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
 from api.activity.mutations import ActivityMutations
@@ -20,6 +21,7 @@ from api.execution import PlainFieldsExecutor, call_resolvers_directly
 from api.extensions import default_extensions
 from api.feed.queries import FeedQueries
 from api.holders.mutations import HolderMutations
+from api.holders.verification import VerificationMutations, VerificationQueries
 from api.node import NodeQueries
 from api.remix.mutations import RemixMutations
 from api.remix.queries import RemixQueries
@@ -27,9 +29,12 @@ from api.scalars import SCALAR_MAP
 from api.social.mutations import SocialMutations
 from api.videos.mutations import VideoMutations
 from api.videos.subscriptions import VideoSubscriptions
+from api.views.devices import DeviceMutations
 from api.views.mutations import ViewMutations, serve_natively
 
-Query = merge_types("Query", (NodeQueries, AccountQueries, CharacterQueries, RemixQueries, FeedQueries))
+Query = merge_types(
+    "Query", (NodeQueries, AccountQueries, CharacterQueries, RemixQueries, FeedQueries, VerificationQueries)
+)
 Mutation = merge_types(
     "Mutation",
     (
@@ -41,6 +46,9 @@ Mutation = merge_types(
         SocialMutations,
         ActivityMutations,
         ViewMutations,
+        VerificationMutations,
+        DeviceMutations,
+        LeavingMutations,
     ),
 )
 Subscription = merge_types("Subscription", (VideoSubscriptions, ActivitySubscriptions))

@@ -15,6 +15,7 @@ from uuid import UUID
 import asyncpg
 
 from db.catalog import Catalog
+from db.fee_escrow import forget_held_fees
 from db.queries import ledger, videos
 from db.queries.ledger import AccountKind, LedgerKind, NewTransaction, Posting
 from db.remix import PricingConfig, RemixPlan, RemixRequest, denial_error, plan_remix, record_denial
@@ -119,7 +120,7 @@ async def _insert(
             video_id=video_id,
             character_id=c.character_id,
             policy_version=c.policy.version,
-            revenue_share_bps=c.policy.revenue_share_bps,
+            revenue_share_bps=c.policy.revenue_share_bps if c.verified else 0,  # RULES §11: unverified, unpaid
             generation_fee_micros=fees.get(c.character_id, 0),
             attribution=c.policy.attribution,
             review="PENDING" if c.character_id in reviewing else "NOT_REQUIRED",
@@ -190,3 +191,4 @@ async def refund(conn: asyncpg.Connection, video: videos.Video) -> None:
     wallet, escrow = accounts.wallets[video.creator_id], accounts.system[AccountKind.ESCROW]
     postings = [Posting(escrow, -video.cost_micros), Posting(wallet, video.cost_micros)]
     await ledger.post(conn, kind=LedgerKind.GENERATION_REFUND, postings=postings, video_id=video.id, memo="refund")
+    await forget_held_fees(conn, video_id=video.id)  # the held fees were part of the cost refunded

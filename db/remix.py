@@ -8,6 +8,7 @@ and hands them to the pure rules in `domain`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
@@ -77,9 +78,6 @@ async def plan_remix(
     inherited = await _inherited_characters(conn, request)
     detected, matches = await _detected_characters(conn, catalog, request.prompt)
     ordered = _unique([*request.character_ids, *detected, *inherited])
-    if len(ordered) > config.max_characters:
-        message = f"A video may feature at most {config.max_characters} characters; this one has {len(ordered)}."
-        raise DomainError(FieldError(ErrorCode.INVALID, message, ("input", "characterIds")))
     evaluation, counts = await load_request(
         conn,
         creator_id=request.creator_id,
@@ -88,9 +86,13 @@ async def plan_remix(
         character_ids=ordered,
         remix_of_character_ids=frozenset(inherited),
     )
-    facts = evaluation.characters
-    if len(facts) < len(ordered):
+    if len(evaluation.characters) < len(ordered):
         raise DomainError(FieldError(ErrorCode.NOT_FOUND, "Unknown character.", ("input", "characterIds")))
+    evaluation = _without_unverified(evaluation, request.character_ids, inherited)
+    facts = evaluation.characters
+    if len(facts) > config.max_characters:
+        message = f"A video may feature at most {config.max_characters} characters; this one has {len(facts)}."
+        raise DomainError(FieldError(ErrorCode.INVALID, message, ("input", "characterIds")))
     quote = pricing.quote(
         duration_seconds=request.duration_seconds,
         price_per_second_micros=config.price_per_second_micros,
@@ -100,10 +102,15 @@ async def plan_remix(
         member_holder_ids=evaluation.member_holder_ids,
     )
     decision = policy.evaluate(evaluation)
-    explained = (
-        *(CharacterMatch(i, "TAGGED", "", None) for i in _unique(request.character_ids)),
-        *(m for m in matches if m.character_id in ordered),
-        *(CharacterMatch(i, "INHERITED", "", None) for i in inherited),
+    kept = {c.character_id for c in facts}
+    explained = tuple(
+        m
+        for m in (
+            *(CharacterMatch(i, "TAGGED", "", None) for i in _unique(request.character_ids)),
+            *matches,
+            *(CharacterMatch(i, "INHERITED", "", None) for i in inherited),
+        )
+        if m.character_id in kept
     )
     return RemixPlan(facts, decision, evaluation.rating, quote, evaluation.member_holder_ids, counts, explained)
 
@@ -130,6 +137,19 @@ async def record_denial(conn: asyncpg.Connection, decision: policy.RemixDecision
     """Count every DENY reason per character; nothing else of the refused request is kept."""
     denials = [(r.character_id, r.code.value) for r in decision.denial_reasons if r.character_id is not None]
     await policies.count_denied(conn, denials=denials)
+
+
+def _without_unverified(
+    evaluation: policy.Request, tagged: Sequence[UUID], inherited: Sequence[UUID]
+) -> policy.Request:
+    """Characters of holders not VERIFIED do nothing (RULES §11): not detected, not taggable but by
+    their own members; a remix keeps what its source has. So a squatter's name refuses nothing."""
+    kept = tuple(
+        c
+        for c in evaluation.characters
+        if c.verified or c.character_id in inherited or (c.character_id in tagged and evaluation.is_member(c.holder_id))
+    )
+    return evaluation if len(kept) == len(evaluation.characters) else dataclasses.replace(evaluation, characters=kept)
 
 
 def _validate(request: RemixRequest) -> None:
@@ -201,7 +221,8 @@ FROM (SELECT
     (SELECT count(*) FROM videos WHERE creator_id = $1 AND {TODAY}) AS today
 ) creator
 LEFT JOIN (
-    SELECT c.id, c.name, c.holder_id, h.kind AS holder_kind, {policies.CURRENT_POLICY_OF_C} AS policy
+    SELECT c.id, c.name, c.holder_id, h.kind AS holder_kind, h.verification = 'VERIFIED' AS holder_verified,
+        {policies.CURRENT_POLICY_OF_C} AS policy
     FROM characters c JOIN holders h ON h.id = c.holder_id
     WHERE c.id = ANY($2::uuid[])
 ) c ON true
@@ -230,6 +251,7 @@ async def load_request(
             found[i]["holder_id"],
             policy.HolderKind(found[i]["holder_kind"]),
             policies.published_policy(found[i]["policy"]).policy,
+            found[i]["holder_verified"],
         )
         for i in character_ids
         if i in found

@@ -8,6 +8,7 @@ plus those waiting equal the qualified view events stored.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from uuid import UUID
 
@@ -15,7 +16,7 @@ import asyncpg
 
 from db.crediting import owed
 from db.queries import revenue
-from domain.revenue import Split, SplitConfig
+from domain.revenue import Split, SplitConfig, owed_difference
 
 Check = Callable[[asyncpg.Connection], Awaitable[list[str]]]
 PAGE = 5000
@@ -138,6 +139,11 @@ def revenue_check(config: SplitConfig) -> Check:
         problems = [
             f"video {row['video_id']} has credits but no credited views" for row in await conn.fetch(ORPHAN_CREDITS)
         ]
+        problems += [
+            f"video {row['video_id']}: ancestor video {row['item_video_id']} was paid by a credit of "
+            f"{row['created_at']}, after it was taken down or deleted at {row['unpublished_at']}"
+            for row in await conn.fetch(PAID_AFTER_TAKEDOWN)
+        ]
         after: UUID | None = None
         while page := await conn.fetch(REVENUE_PAGE, after, PAGE):
             problems += await _check_page(conn, {row["video_id"]: row["credited_views"] for row in page}, config)
@@ -154,8 +160,12 @@ async def _check_page(conn: asyncpg.Connection, credited: dict[UUID, int], confi
         party = (row["party"], row["holder_id"], row["character_id"], row["user_id"], row["item_video_id"])
         actual[row["video_id"]][party] = int(row["amount"])
     problems = []
+    stopped = [v for v in credited if any(not a.earning for a in facts[v].ancestors)]
+    history = await _owed_by_credit(conn, {v: facts[v] for v in stopped}, config) if stopped else {}
     for video_id, views in credited.items():
-        expected = _parties(owed(facts[video_id], views, config), facts[video_id].creator_id, video_id)
+        expected = history.get(video_id) or _parties(
+            owed(facts[video_id], views, config), facts[video_id].creator_id, video_id
+        )
         for party in sorted(expected.keys() | actual[video_id].keys(), key=str):
             want, got = expected.get(party, 0), actual[video_id].get(party, 0)
             if want != got:
@@ -163,6 +173,50 @@ async def _check_page(conn: asyncpg.Connection, credited: dict[UUID, int], confi
                     f"video {video_id}: {_describe(party)} was credited {got} for {views} views; the rules owe {want}"
                 )
     return problems
+
+
+# RULES §11: no credit pays an ancestor taken down (or deleted once published) before the credit
+# began. A minute's slack: a crediting transaction that started just before a takedown committed
+# may still see the ancestor up.
+PAID_AFTER_TAKEDOWN = """
+SELECT c.video_id, r.item_video_id, c.created_at, a.unpublished_at
+FROM revenue_credits r JOIN view_credits c ON c.id = r.credit_id JOIN videos a ON a.id = r.item_video_id
+WHERE r.party = 'ANCESTOR' AND a.status IN ('TAKEN_DOWN', 'DELETED')
+  AND a.unpublished_at < c.created_at - interval '1 minute'
+ORDER BY c.video_id, r.item_video_id
+"""
+CREDITS_OF = "SELECT id, video_id, views_before, views_after FROM view_credits WHERE video_id = ANY($1::uuid[])"
+PAID_ANCESTORS = "SELECT credit_id, item_video_id FROM revenue_credits WHERE party = 'ANCESTOR' AND credit_id = ANY($1)"
+
+
+async def _owed_by_credit(
+    conn: asyncpg.Connection, facts: dict[UUID, revenue.RevenueFacts], config: SplitConfig
+) -> dict[UUID, dict[Party, int]]:
+    """What each video with a taken-down or deleted ancestor is owed, credit by credit (RULES §11:
+    the ancestor earns until the takedown, nothing from then on). An ancestor that no longer earns
+    took part in a credit exactly when that credit paid it (its share recorded, zero included)."""
+    credits = await conn.fetch(CREDITS_OF, list(facts))
+    paid: dict[UUID, set[UUID]] = {}
+    for row in await conn.fetch(PAID_ANCESTORS, [c["id"] for c in credits]):
+        paid.setdefault(row["credit_id"], set()).add(row["item_video_id"])
+    owed_by_video: dict[UUID, dict[Party, int]] = {}
+    for credit in sorted(credits, key=lambda c: (c["video_id"], c["views_before"])):
+        video_facts = facts[credit["video_id"]]
+        then = dataclasses.replace(
+            video_facts,
+            ancestors=tuple(
+                dataclasses.replace(a, earning=a.earning or a.video_id in paid.get(credit["id"], set()))
+                for a in video_facts.ancestors
+            ),
+        )
+        due = owed_difference(
+            owed(then, credit["views_before"], config) if credit["views_before"] else None,
+            owed(then, credit["views_after"], config),
+        )
+        totals = owed_by_video.setdefault(credit["video_id"], {})
+        for party, amount in _parties(due, video_facts.creator_id, credit["video_id"]).items():
+            totals[party] = totals.get(party, 0) + amount
+    return owed_by_video
 
 
 def _parties(owed_split: Split, creator_id: UUID, video_id: UUID) -> dict[Party, int]:

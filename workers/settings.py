@@ -14,7 +14,7 @@ from arq.cron import cron
 from db.catalog import Catalog
 from db.pool import create_pool
 from settings import Settings
-from workers import credit, generate, housekeeping, keys, restrict, trending
+from workers import credit, generate, housekeeping, keys, media_removal, restrict, trending
 from workers.drafting import Drafter
 from workers.generators import build_generator
 from workers.storage import storage_for
@@ -72,6 +72,8 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             housekeeping.purge_expired_tokens,
             housekeeping.fold_pending_balances,
             credit.credit_views,
+            media_removal.remove_due_media,
+            media_removal.remove_video_media,
         ],
         "cron_jobs": [
             cron(generate.reconcile, second=every(settings.reconcile_interval_seconds), run_at_startup=True),
@@ -79,6 +81,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             cron(housekeeping.purge_expired_tokens, minute={7}, second={0}),
             cron(housekeeping.fold_pending_balances, second=every(FOLD_INTERVAL_SECONDS)),
             cron(credit.credit_views, second=every(settings.credit_interval_seconds), run_at_startup=True),
+            cron(media_removal.remove_due_media, minute=set(range(3, 60, 10)), second={0}),
         ],
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "queue_name": keys.QUEUE,

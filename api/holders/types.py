@@ -18,6 +18,9 @@ from api.money import MoneyType
 from api.node import Node, register_node
 from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from db.queries import characters, feed, holders
+from domain.verification import VerificationStatus
+
+VerificationStatusType = strawberry.enum(VerificationStatus, name="VerificationStatus")
 
 if TYPE_CHECKING:
     from api.videos.types import Video
@@ -29,7 +32,11 @@ class Holder(Node):
     name: str
     kind: HolderKindType  # type: ignore[valid-type]
     created_at: datetime
+    verification: VerificationStatusType = strawberry.field(  # type: ignore[valid-type]
+        description="ORGANIZATION holders start UNVERIFIED; PERSON (cameo) holders are VERIFIED by their own account."
+    )
     raw_id: strawberry.Private[UUID]
+    verification_requested_at: strawberry.Private[datetime | None] = None
 
     @classmethod
     def from_row(cls, row: holders.Holder) -> Holder:
@@ -39,6 +46,8 @@ class Holder(Node):
             name=row.name,
             kind=row.kind,
             created_at=row.created_at,
+            verification=row.verification,
+            verification_requested_at=row.verification_requested_at,
         )
 
     @strawberry.field
@@ -70,6 +79,13 @@ class Holder(Node):
                 conn, viewer_id=viewer_id, holder_id=self.raw_id, after=keyset, limit=size + 1
             )
         return video_connection(info, rows, size, after, created_cursor)
+
+    @strawberry.field(description="Members and operators only: the evidence of the last verification request.")
+    async def verification_evidence(self, info: Info) -> str | None:
+        if self.raw_id not in await info.context.loaders.viewer_holder_ids():
+            await info.context.require_operator()
+        async with info.context.pool.acquire() as conn:
+            return await holders.verification_evidence(conn, holder_id=self.raw_id)
 
     @strawberry.field(description="Members only (FORBIDDEN otherwise).")
     async def members(self, info: Info) -> list[User]:
