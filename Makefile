@@ -52,6 +52,7 @@ bench: $(STAMP)
 	@test -d bench/postgraphile/node_modules/postgraphile || npm ci --no-audit --no-fund --prefix bench/postgraphile \
 		|| echo "note: npm ci failed; bench/feed.py needs Node.js and npm for PostGraphile"
 	$(PY) bench/detection.py
+	$(PY) bench/detection_quality.py
 	$(PY) bench/queue.py
 	$(PY) bench/feed.py
 	$(PY) bench/views.py

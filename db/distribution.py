@@ -57,6 +57,11 @@ LOCAL = frozenset(
         "device_users",
         "anonymous_ip_views",
         "data_exports",
+        "claims",
+        "debts",
+        "payment_reversals",
+        "payout_destinations",
+        "payouts",
     }
 )
 

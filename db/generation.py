@@ -18,10 +18,10 @@ from db.catalog import Catalog
 from db.fee_escrow import forget_held_fees
 from db.queries import ledger, videos
 from db.queries.ledger import AccountKind, LedgerKind, NewTransaction, Posting
-from db.remix import PricingConfig, RemixPlan, RemixRequest, plan_remix, record_denial
+from db.remix import PricingConfig, RemixPlan, RemixRequest, denial_error, plan_remix, record_denial
 from domain.errors import DomainError, ErrorCode, FieldError
 from domain.money import format_usd
-from domain.policy import Decision, policy_denied
+from domain.policy import Decision
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ async def create_generation(
         # The refusal itself is counted (the holders' demand signal), in a transaction of its own.
         async with conn.transaction():
             await record_denial(conn, denied.plan.decision)
-        raise policy_denied(denied.plan.decision) from None
+        raise denial_error(denied.plan) from None
 
 
 def _check_quotas(config: GenerationConfig, plan: RemixPlan) -> None:

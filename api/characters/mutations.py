@@ -12,6 +12,7 @@ import asyncpg
 import strawberry
 
 from api.characters.inputs import (
+    AliasWarning,
     CharacterPayload,
     CreateCameoInput,
     CreateCharacterInput,
@@ -19,6 +20,7 @@ from api.characters.inputs import (
     PublishPolicyInput,
     UpdateCharacterInput,
     clean_aliases,
+    clean_descriptors,
     policy_draft,
 )
 from api.characters.types import Character
@@ -31,6 +33,7 @@ from db.catalog import Catalog
 from db.queries import activity, characters, holders, policies, users
 from db.squatting import is_everyday_name, refuse_taken, taken_names
 from domain.activity import ActivityKind
+from domain.alias_warnings import alias_warnings
 from domain.errors import DomainError, ErrorCode, FieldError
 from domain.policy import HolderKind, Policy, RestrictAction, validate_policy
 from workers import keys
@@ -116,6 +119,7 @@ class CharacterMutations:
                     )
                 errors = _check_name(input.name) + _check_description(input.description)
                 aliases = clean_aliases(input.aliases, errors)
+                descriptors = clean_descriptors(input.descriptors, input.descriptor_threshold, errors)
                 policy = await _validated_policy(conn, input.policy, holder.kind, errors)
                 collect(errors)
                 assert policy is not None
@@ -132,10 +136,14 @@ class CharacterMutations:
                 except asyncpg.UniqueViolationError as exc:
                     raise constraint_error(exc, TAKEN_NAME) from exc
                 await characters.replace_aliases(conn, character_id=character_id, aliases=aliases)
+                await characters.set_descriptors(
+                    conn, character_id=character_id, descriptors=descriptors, threshold=input.descriptor_threshold
+                )
                 await policies.publish_policy(conn, character_id=character_id, policy=policy, published_by=viewer_id)
-                return await _payload(conn, character_id)
+                payload = await _payload(conn, character_id)
         except DomainError as error:
             return CharacterPayload(user_errors=user_errors(error))
+        return await _with_warnings(info, payload, character_id, [input.name.strip(), *aliases])
 
     @strawberry.mutation(description="Registers the viewer's own likeness as a CAMEO character under a PERSON holder.")
     async def create_cameo(self, info: Info, input: CreateCameoInput) -> CharacterPayload:
@@ -174,9 +182,10 @@ class CharacterMutations:
                 )
                 await characters.replace_aliases(conn, character_id=character_id, aliases=aliases)
                 await policies.publish_policy(conn, character_id=character_id, policy=policy, published_by=viewer_id)
-                return await _payload(conn, character_id)
+                payload = await _payload(conn, character_id)
         except DomainError as error:
             return CharacterPayload(user_errors=user_errors(error))
+        return await _with_warnings(info, payload, character_id, aliases)
 
     @strawberry.mutation
     async def update_character(self, info: Info, input: UpdateCharacterInput) -> CharacterPayload:
@@ -190,6 +199,7 @@ class CharacterMutations:
                 if input.aliases is not None:
                     required = await _cameo_aliases(conn, catalog, row) if row.kind == CharacterKind.CAMEO else []
                     aliases = clean_aliases([*required, *input.aliases], errors)
+                descriptors = clean_descriptors(input.descriptors, input.descriptor_threshold, errors)
                 collect(errors)
                 name = input.name.strip() if input.name else None
                 await refuse_taken(conn, catalog, holder_id=row.holder_id, name=name, aliases=input.aliases or [])
@@ -205,9 +215,15 @@ class CharacterMutations:
                     raise constraint_error(exc, TAKEN_NAME) from exc
                 if aliases is not None:
                     await characters.replace_aliases(conn, character_id=row.id, aliases=aliases)
-                return await _payload(conn, row.id)
+                if descriptors is not None or input.descriptor_threshold is not None:
+                    await characters.set_descriptors(
+                        conn, character_id=row.id, descriptors=descriptors, threshold=input.descriptor_threshold
+                    )
+                payload = await _payload(conn, row.id)
         except DomainError as error:
             return CharacterPayload(user_errors=user_errors(error))
+        names = [input.name.strip()] if input.name else []
+        return await _with_warnings(info, payload, row.id, [*names, *(aliases or [])])
 
     @strawberry.mutation(description="Publishes a new, immutable policy version; it governs generations from now on.")
     async def publish_policy(self, info: Info, input: PublishPolicyInput) -> CharacterPayload:
@@ -253,6 +269,19 @@ class CharacterMutations:
     @strawberry.mutation
     async def revoke_creator(self, info: Info, character_id: strawberry.ID, handle: str) -> CharacterPayload:
         return await _set_approval(info, character_id, handle, approve=False)
+
+
+async def _with_warnings(
+    info: Info, payload: CharacterPayload, character_id: UUID, names: list[str]
+) -> CharacterPayload:
+    """The payload with the warnings about its names, read against the catalog once committed."""
+    async with info.context.pool.acquire() as conn:
+        detector = await info.context.services.catalog.detector(conn)
+    warnings = alias_warnings(names, detector, own=character_id)
+    payload.alias_warnings = [
+        AliasWarning(alias=w.alias, code=w.code, message=w.message, other_id=w.other) for w in warnings
+    ]
+    return payload
 
 
 async def _restrict(

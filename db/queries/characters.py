@@ -24,10 +24,13 @@ class Character:
     follower_count: int
     created_at: datetime
     aliases: tuple[str, ...]
+    descriptors: tuple[str, ...] = ()
+    descriptor_threshold: int = 3
 
 
 CHARACTER_COLUMNS = """
 c.id, c.holder_id, c.name, c.description, c.kind, c.follower_count, c.created_at,
+c.descriptors, c.descriptor_threshold,
 coalesce((SELECT array_agg(a.alias ORDER BY a.position) FROM character_aliases a
           WHERE a.character_id = c.id), '{}') AS aliases
 """
@@ -43,6 +46,8 @@ def _character(row: asyncpg.Record) -> Character:
         follower_count=row["follower_count"],
         created_at=row["created_at"],
         aliases=tuple(row["aliases"]),
+        descriptors=tuple(row["descriptors"]),
+        descriptor_threshold=row["descriptor_threshold"],
     )
 
 
@@ -115,7 +120,7 @@ SELECT {CHARACTER_COLUMNS}, h AS holder, {CURRENT_POLICY_OF_C} AS policy, NULL::
 FROM characters c JOIN holders h ON h.id = c.holder_id
 WHERE c.id = ANY($1::uuid[])
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ROW({USER_COLUMNS})
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ROW({USER_COLUMNS})
 FROM users WHERE id = ANY($2::uuid[])
 """
 
@@ -159,6 +164,45 @@ SELECT character_id, alias FROM character_aliases
 async def catalog_entries(conn: asyncpg.Connection) -> list[tuple[UUID, str]]:
     """Every (character id, name or alias): what detection matches prompts against."""
     return [(row["character_id"], row["text"]) for row in await conn.fetch(CATALOG)]
+
+
+CATALOG_DESCRIPTORS = """
+SELECT id, descriptors, descriptor_threshold FROM characters
+WHERE cardinality(descriptors) > 0 AND ($1::uuid[] IS NULL OR id = ANY($1::uuid[]))
+"""
+CATALOG_OF = """
+SELECT id AS character_id, name AS text FROM characters WHERE id = ANY($1::uuid[])
+UNION ALL
+SELECT character_id, alias FROM character_aliases WHERE character_id = ANY($1::uuid[])
+"""
+
+
+async def catalog_descriptors(
+    conn: asyncpg.Connection, *, character_ids: Sequence[UUID] | None = None
+) -> list[tuple[UUID, tuple[str, ...], int]]:
+    """(character id, descriptors, threshold) of the characters that have descriptors (of these ones)."""
+    ids = list(character_ids) if character_ids is not None else None
+    rows = await conn.fetch(CATALOG_DESCRIPTORS, ids)
+    return [(row["id"], tuple(row["descriptors"]), row["descriptor_threshold"]) for row in rows]
+
+
+async def catalog_entries_of(conn: asyncpg.Connection, *, character_ids: Sequence[UUID]) -> list[tuple[UUID, str]]:
+    """The names and aliases of these characters (none for one that no longer exists)."""
+    return [(row["character_id"], row["text"]) for row in await conn.fetch(CATALOG_OF, list(character_ids))]
+
+
+SET_DESCRIPTORS = """
+UPDATE characters SET descriptors = coalesce($2, descriptors), descriptor_threshold = coalesce($3, descriptor_threshold)
+WHERE id = $1
+"""
+
+
+async def set_descriptors(
+    conn: asyncpg.Connection, *, character_id: UUID, descriptors: Sequence[str] | None, threshold: int | None
+) -> None:
+    """Replace the descriptors and/or the threshold (None: keep)."""
+    listed = list(descriptors) if descriptors is not None else None
+    await conn.execute(SET_DESCRIPTORS, character_id, listed, threshold)
 
 
 CAMEOS_BY_HANDLE = """
