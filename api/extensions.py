@@ -73,10 +73,15 @@ LIMIT_RULES: list[type[ASTValidationRule]] = [
 
 def default_extensions() -> list[Callable[[], SchemaExtension]]:
     """Factories: strawberry builds fresh extensions per operation (the caches are shared module-wide)."""
+    from api.limits.extension import CostAndRateLimits, NoNulInLiteralsRule  # it imports api.pagination
+    from api.limits.shape import DocumentShape
+
     return [
         MaskUnexpectedErrors,
+        CostAndRateLimits,
         lambda: ParserCache(maxsize=512),
+        DocumentShape,
         lambda: ValidationCache(maxsize=512),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: AddValidationRules(LIMIT_RULES),
+        lambda: AddValidationRules([*LIMIT_RULES, NoNulInLiteralsRule]),
     ]

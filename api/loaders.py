@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from asyncio import Future
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
-from typing import TypeGuard, TypeVar
+from typing import Any, TypeGuard, TypeVar
 from uuid import UUID
 
 import asyncpg
 from strawberry.dataloader import DataLoader
 
-from db.queries import activity, characters, holders, policies, safety, social, users, videos
+from db.queries import activity, characters, claims, holders, policies, safety, social, users, videos
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -41,6 +41,8 @@ class Loaders:
         self.licenses = _grouped(
             pool, lambda conn, ids: videos.licenses_of(conn, video_ids=ids), lambda lic: lic.video_id
         )
+        self.claim = _by_id(pool, lambda conn, ids: claims.get_claims(conn, claim_ids=ids), lambda c: c.id)
+        self.claims_of_video = _mapped(pool, lambda conn, ids: claims.claims_of_videos(conn, video_ids=ids))
         self.current_policy = _mapped(pool, lambda conn, ids: policies.current_policies(conn, character_ids=ids))
         self.cameo_of_user = _mapped(pool, lambda conn, ids: characters.cameo_of_users(conn, user_ids=ids))
         self.viewer_follows_user = _viewer_set(
@@ -110,9 +112,37 @@ class Loaders:
             self.holder.prime(holder.id, holder)
             self.current_policy.prime(character.id, policy)
 
+    async def prime_characters_and_users(
+        self, conn: asyncpg.Connection, character_ids: Sequence[UUID], user_ids: Sequence[UUID]
+    ) -> None:
+        """`prime_characters` and `prime_users` in one statement."""
+        found, creators = await characters.with_holders_policies_and_users(
+            conn, character_ids=character_ids, user_ids=user_ids
+        )
+        for character, holder, policy in found:
+            self.character.prime(character.id, character)
+            self.holder.prime(holder.id, holder)
+            self.current_policy.prime(character.id, policy)
+        self.user.prime_many({user.id: user for user in creators})
+
     async def prime_users(self, conn: asyncpg.Connection, ids: Sequence[UUID]) -> None:
         if ids:
             self.user.prime_many({user.id: user for user in await users.get_users(conn, user_ids=ids)})
+
+
+class Loader(DataLoader[K, V]):
+    """A DataLoader that also remembers, for its request, what each loaded value was converted
+    to (`loaded`): a video list shows the same creators, characters, holders and policies again
+    and again, and each is made into its GraphQL object once."""
+
+    def __init__(self, load_fn: Callable[[list[K]], Awaitable[Sequence[V]]]) -> None:
+        super().__init__(load_fn)
+        # (id of the value's future, converter) -> (that future, the converted value)
+        self.converted: dict[tuple[int, Callable[[Any], Any]], tuple[Future[V], Any]] = {}
+
+    def clear_all(self) -> None:
+        super().clear_all()
+        self.converted.clear()
 
 
 def _by_id(
@@ -125,7 +155,7 @@ def _by_id(
             found = {key(row): row for row in await fetch(conn, ids)}
         return [found.get(i) for i in ids]
 
-    return DataLoader(load)
+    return Loader(load)
 
 
 def _grouped(
@@ -141,7 +171,7 @@ def _grouped(
             by_key[key(row)].append(row)
         return [by_key[i] for i in ids]
 
-    return DataLoader(load)
+    return Loader(load)
 
 
 def _mapped(
@@ -152,7 +182,7 @@ def _mapped(
             found = await fetch(conn, ids)
         return [found.get(i) for i in ids]
 
-    return DataLoader(load)
+    return Loader(load)
 
 
 def _viewer_set(
@@ -167,7 +197,7 @@ def _viewer_set(
             found = await fetch(conn, viewer_id, ids)
         return [i in found for i in ids]
 
-    return DataLoader(load)
+    return Loader(load)
 
 
 def _in_set(
@@ -189,7 +219,7 @@ def loaded(loader: DataLoader[K, V], key: K, convert: Callable[[V], R]) -> R | A
     """
     future = loader.cache_map.get(key)
     if _ready(future):
-        return convert(future.result())
+        return _convert_once(loader, future, convert)
     return _converted(loader.load(key), convert)
 
 
@@ -199,6 +229,34 @@ def loaded_many(loader: DataLoader[K, V], keys: Sequence[K], convert: Callable[[
     if all(_ready(future) for future in futures):
         return convert([future.result() for future in futures if future is not None])
     return _converted(loader.load_many(keys), convert)
+
+
+def loaded_each(
+    loader: DataLoader[K, V | None], keys: Sequence[K], convert: Callable[[V], R]
+) -> list[R] | Awaitable[list[R]]:
+    """`convert` of each value found for `keys`, in key order, the missing ones left out; each
+    value converted once per request."""
+    futures = [loader.cache_map.get(key) for key in keys]
+    if all(_ready(future) for future in futures):
+        return [
+            _convert_once(loader, future, convert)  # type: ignore[arg-type]
+            for future in futures
+            if future is not None and future.result() is not None
+        ]
+    return _converted(loader.load_many(keys), lambda values: [convert(v) for v in values if v is not None])
+
+
+def _convert_once(loader: DataLoader[K, V], future: Future[V], convert: Callable[[V], R]) -> R:
+    memo = getattr(loader, "converted", None)
+    if memo is None:
+        return convert(future.result())
+    entry = memo.get((id(future), convert))
+    if entry is not None and entry[0] is future:  # the same future: not a cleared and reloaded key
+        converted: R = entry[1]
+        return converted
+    converted = convert(future.result())
+    memo[(id(future), convert)] = (future, converted)
+    return converted
 
 
 def _ready(future: Future[V] | None) -> TypeGuard[Future[V]]:

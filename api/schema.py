@@ -10,19 +10,23 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 from strawberry.types import ExecutionContext
 
+from api.accounts.leaving import LeavingMutations
 from api.accounts.mutations import AccountMutations
 from api.accounts.queries import AccountQueries
 from api.activity.mutations import ActivityMutations
 from api.activity.subscriptions import ActivitySubscriptions
 from api.characters.mutations import CharacterMutations
 from api.characters.queries import CharacterQueries
+from api.claims.mutations import ClaimMutations
 from api.execution import PlainFieldsExecutor, call_resolvers_directly
 from api.extensions import default_extensions
 from api.feed.preferences import PreferenceMutations
 from api.feed.queries import FeedQueries
 from api.feed.search import SearchQueries
 from api.holders.mutations import HolderMutations
+from api.holders.verification import VerificationMutations, VerificationQueries
 from api.node import NodeQueries
+from api.payouts.mutations import PayoutMutations
 from api.remix.mutations import RemixMutations
 from api.remix.queries import RemixQueries
 from api.safety.mutations import SafetyMutations
@@ -31,6 +35,7 @@ from api.scalars import SCALAR_MAP
 from api.social.mutations import SocialMutations
 from api.videos.mutations import VideoMutations
 from api.videos.subscriptions import VideoSubscriptions
+from api.views.devices import DeviceMutations
 from api.views.mutations import ViewMutations, serve_natively
 
 Query = merge_types(
@@ -41,6 +46,7 @@ Query = merge_types(
         CharacterQueries,
         RemixQueries,
         FeedQueries,
+        VerificationQueries,
         SafetyQueries,
         SearchQueries,
     ),
@@ -56,6 +62,11 @@ Mutation = merge_types(
         SocialMutations,
         ActivityMutations,
         ViewMutations,
+        VerificationMutations,
+        DeviceMutations,
+        LeavingMutations,
+        ClaimMutations,
+        PayoutMutations,
         SafetyMutations,
         PreferenceMutations,
     ),

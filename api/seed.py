@@ -13,10 +13,12 @@ import asyncpg
 from arq.connections import ArqRedis
 
 from api.context import Services, build_context
-from api.ids import from_global_id
+from api.ids import decode_id, from_global_id
 from api.schema import schema
 from db.catalog import Catalog
 from db.ledger_cli import grant
+from db.queries import holders
+from db.verification import verify
 from settings import Settings
 from workers.drafting import Drafter
 from workers.generate import generate
@@ -99,6 +101,13 @@ class Seeder:
         assert not payload.get("userErrors"), payload["userErrors"]
         return data
 
+    async def verify(self, holder_id: str) -> None:
+        """The demo studios are verified, as an operator would (RULES §11), so their characters are detected."""
+        async with self.services.pool.acquire() as conn, conn.transaction():
+            holder = await holders.lock_holder(conn, holder_id=decode_id(holder_id, "Holder"))  # type: ignore[arg-type]
+            assert holder is not None
+            await verify(conn, self.services.catalog, holder, approve=True, decided_by=None, note="demo data")
+
     async def sign_up(self, handle: str, name: str) -> None:
         values = {"handle": handle, "displayName": name, "email": f"{handle}@example.com", "password": PASSWORD}
         data = await self.run(SIGN_UP, {"input": values})
@@ -128,6 +137,7 @@ async def seed(services: Services) -> str:
     for staff, holder_name in zip(STAFF, ["Northwind Studios", "Pixel Fable Games"], strict=True):
         data = await seeder.run(CREATE_HOLDER, {"input": {"name": holder_name}}, staff[0])
         holder_ids.append(data["createHolder"]["holder"]["id"])
+        await seeder.verify(holder_ids[-1])
     character_ids = {}
     for holder, name, aliases, description, overrides in CHARACTERS:
         values = {

@@ -1,4 +1,5 @@
-"""`POST /webhooks/payments`: the payment provider's signed events credit wallets (RULES §7).
+"""`POST /webhooks/payments`: the payment provider's signed events credit wallets (RULES §7), and
+refunds and chargebacks take the money back, leaving a debt when the wallet cannot cover it (§9).
 
 The provider retries until it gets a 2xx, so: 200 for a credited, replayed or ignored event;
 400 (with a JSON error body) for anything that retrying cannot fix; a 5xx only when we
@@ -15,15 +16,19 @@ from starlette.responses import JSONResponse, Response
 
 from api.context import Services
 from api.ids import decode_id
-from db.queries import ledger, users
+from db import payments
+from db.queries import users
 from domain.ledger import (
+    PAYMENT_REVERSALS,
     PAYMENT_SUCCEEDED,
     SIGNATURE_HEADER,
     InvalidEvent,
     InvalidSignature,
     Payment,
+    Reversal,
     parse_event,
     parse_payment,
+    parse_reversal,
     verify_signature,
 )
 
@@ -48,6 +53,8 @@ async def payments_webhook(request: Request) -> Response:
         return _error(400, exc.problem.value, "Missing, invalid or expired signature.")
     try:
         event = parse_event(body)
+        if event.type in PAYMENT_REVERSALS:
+            return await _reverse(services, parse_reversal(event))
         if event.type != PAYMENT_SUCCEEDED:
             return JSONResponse({"received": True, "credited": False})
         payment = parse_payment(event)
@@ -57,24 +64,36 @@ async def payments_webhook(request: Request) -> Response:
     return await _credit(services, payment)
 
 
+async def _reverse(services: Services, reversal: Reversal) -> Response:
+    user_id = decode_id(reversal.user_ref, "User")
+    try:
+        async with services.pool.acquire() as conn, conn.transaction():
+            if user_id is None or not await users.get_users(conn, user_ids=[user_id]):
+                return _error(400, "UNKNOWN_USER", "data.user_id is not a user.")
+            done = await payments.reverse(conn, user_id=user_id, reversal=reversal)
+    except payments.UnknownPayment as exc:
+        logger.warning("reversal %s refused: %s", reversal.event_id, exc)
+        return _error(400, "INVALID_EVENT", str(exc))
+    if done is None:
+        return JSONResponse({"received": True, "reversed": False})
+    logger.info("reversal %s took %d micros, %d left as debt", reversal.event_id, done.taken_micros, done.debt_micros)
+    return JSONResponse({"received": True, "reversed": True, "debtMicros": done.debt_micros})
+
+
 async def _credit(services: Services, payment: Payment) -> Response:
     user_id = decode_id(payment.user_ref, "User")
     async with services.pool.acquire() as conn, conn.transaction():
         if user_id is None or not await users.get_users(conn, user_ids=[user_id]):
             logger.warning("payment %s refused: unknown user %s", payment.event_id, payment.user_ref)
             return _error(400, "UNKNOWN_USER", "data.user_id is not a user.")
-        transaction_id = await ledger.fund_wallet(
-            conn,
-            user_id=user_id,
-            amount_micros=payment.amount_micros,
-            memo=f"payment {payment.event_id}",
-            external_id=f"payment:{payment.event_id}",
+        credited = await payments.fund(
+            conn, user_id=user_id, amount_micros=payment.amount_micros, event_id=payment.event_id
         )
-    if transaction_id is None:
+    if not credited:
         logger.info("payment %s already credited", payment.event_id)
     else:
         logger.info("payment %s credited %d micros to user %s", payment.event_id, payment.amount_micros, user_id)
-    return JSONResponse({"received": True, "credited": transaction_id is not None})
+    return JSONResponse({"received": True, "credited": credited})
 
 
 async def _read_body(request: Request) -> bytes | None:

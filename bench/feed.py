@@ -51,6 +51,7 @@ import random  # noqa: E402
 import re  # noqa: E402
 import secrets  # noqa: E402
 import shutil  # noqa: E402
+import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
@@ -65,10 +66,13 @@ import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
 from bench.common import api_server, bench_servers, serving_child, verdict  # noqa: E402
+from bench.graphile import QUERY as POSTGRAPHILE_QUERY  # noqa: E402
+from bench.graphile import install_schema, postgraphile_server, video_uuid_of  # noqa: E402
 from embedded import free_port  # noqa: E402
 from settings import Settings  # noqa: E402
 
 RATIO_BUDGET = 0.25  # GraphQL ÷ hand-written requests/s
+POSTGRAPHILE_BUDGET = 1.1  # GraphQL ÷ PostGraphile 4 requests/s
 GROWTH_BUDGET = 1.5  # GraphQL p50 at the largest size ÷ p50 at the smallest
 PAGE = 20
 CONNECTIONS = 16
@@ -765,14 +769,22 @@ async def wait_idle(database_url: str, within: float = 90.0) -> None:
 class SizeResult:
     videos: int
     load_seconds: float
-    graphql: WrkResult
-    plain: WrkResult  # the efficient hand-written endpoint: the floor of the budget
-    same_sql: WrkResult  # the hand-written endpoint with the earlier one-statement feed SQL
+    rounds: list[dict[str, WrkResult]]  # per round, per endpoint name (ENDPOINTS)
     same_data: bool
+
+    def median(self, name: str) -> WrkResult:
+        """The endpoint's round of median throughput."""
+        ordered = sorted((r[name] for r in self.rounds), key=lambda w: w.rps)
+        return ordered[len(ordered) // 2]
+
+    def ratios(self, name: str, baseline: str) -> list[float]:
+        """GraphQL ÷ `baseline` requests/s per round (measured minutes apart at most)."""
+        return [r[name].rps / r[baseline].rps if r[baseline].rps else float("nan") for r in self.rounds]
 
 
 ENDPOINTS = (
     ("graphql", "/graphql", "GraphQL (fanreel api)"),
+    ("postgraphile", "/graphql", "PostGraphile 4"),
     ("plain", "/feed", "hand-written, efficient SQL"),
     ("same_sql", "/feed-same-sql", "hand-written, the earlier one-statement feed SQL"),
 )
@@ -783,6 +795,7 @@ def _normalise(payload: dict[str, Any]) -> Any:
     edges = payload["data"]["feed"]["edges"]
     for edge in edges:
         edge["node"]["createdAt"] = datetime.fromisoformat(edge["node"]["createdAt"]).timestamp()
+        edge["node"]["id"] = video_uuid_of(edge["node"]["id"])  # PostGraphile's nodeId is another encoding
     return edges
 
 
@@ -799,44 +812,50 @@ async def measure_size(args: argparse.Namespace, videos: int) -> SizeResult:
         await database_timings(
             servers.database_url, data, settings.public_base_url.rstrip("/"), out_dir / f"feed-plan-{videos}.txt"
         )
+        await install_postgraphile_schema(servers.database_url, settings.public_base_url.rstrip("/"))
         body = json.dumps({"query": RICH_FEED, "variables": {"first": PAGE}})
-        script = wrk_script(body, data.token)
+        pg_body = json.dumps({"query": POSTGRAPHILE_QUERY, "variables": {"first": PAGE}})
+        script, pg_script = wrk_script(body, data.token), wrk_script(pg_body, data.token)
+        scripts = {name: pg_script if name == "postgraphile" else script for name, _, _ in ENDPOINTS}
         try:
-            async with api_server(settings) as (gql_url, gql_pid), plain_server(settings) as (plain_url, _):
-                urls = {name: (gql_url if name == "graphql" else plain_url) + path for name, path, _ in ENDPOINTS}
+            async with (
+                api_server(settings) as (gql_url, gql_pid),
+                plain_server(settings) as (plain_url, _),
+                postgraphile_server(servers.database_url) as (pg_url, _),
+            ):
+                bases = {"graphql": gql_url, "postgraphile": pg_url}
+                urls = {name: bases.get(name, plain_url) + path for name, path, _ in ENDPOINTS}
                 headers = {"Authorization": f"Bearer {data.token}", "Content-Type": "application/json"}
                 async with httpx.AsyncClient(timeout=60) as client:
                     answers = {
-                        name: (await client.post(url, content=body, headers=headers)).json()
+                        name: (
+                            await client.post(url, content=scripts_body(name, body, pg_body), headers=headers)
+                        ).json()
                         for name, url in urls.items()
                     }
-                assert "errors" not in answers["graphql"], answers["graphql"].get("errors")
+                for name in ("graphql", "postgraphile"):
+                    assert "errors" not in answers[name], (name, answers[name].get("errors"))
                 expected = _normalise(answers["graphql"])
-                same = all(_normalise(answers[name]) == expected for name in ("plain", "same_sql"))
+                same = all(_normalise(answers[name]) == expected for name in ("plain", "same_sql", "postgraphile"))
                 count = sum(1 for e in answers["graphql"]["data"]["feed"]["edges"])
                 print(
                     f"page: {count} videos, {len(json.dumps(answers['graphql']))} bytes of JSON; "
-                    f"both hand-written endpoints return the same data: {same}",
+                    f"the hand-written endpoints and PostGraphile return the same data: {same}",
                     flush=True,
                 )
-                results: dict[str, WrkResult] = {}
-                for name, _, label in ENDPOINTS:
-                    await wait_idle(servers.database_url)
-                    run_wrk(urls[name], script, args.warmup, args.threads)
-                    await wait_idle(servers.database_url)
-                    results[name] = run_wrk(urls[name], script, args.seconds, args.threads)
-                    if results[name].requests < 2 * CONNECTIONS:  # too few for percentiles: measure longer
-                        print(f"{label:32s} {results[name].line()}; again for {3 * args.seconds:g} s", flush=True)
-                        await wait_idle(servers.database_url)
-                        results[name] = run_wrk(urls[name], script, 3 * args.seconds, args.threads)
-                    print(f"{label:32s} {results[name].line()}", flush=True)
+                rounds: list[dict[str, WrkResult]] = []
+                for round_number in range(1, args.rounds + 1):  # interleaved: each round measures every server
+                    rounds.append({})
+                    for name, _, label in ENDPOINTS:
+                        rounds[-1][name] = await measure_endpoint(servers.database_url, urls[name], scripts[name], args)
+                        print(f"round {round_number}: {label:32s} {rounds[-1][name].line()}", flush=True)
                 if args.py_spy:
                     out = Path(args.py_spy) / f"feed-graphql-{videos}.txt"
                     out.parent.mkdir(parents=True, exist_ok=True)
                     await wait_idle(servers.database_url)
                     spy = py_spy_record(gql_pid, args.seconds, out)
                     await asyncio.sleep(0.5)
-                    run_wrk(urls["graphql"], script, args.seconds, args.threads)
+                    run_wrk(urls["graphql"], scripts["graphql"], args.seconds, args.threads)
                     _, err = await asyncio.to_thread(spy.communicate)
                     if out.exists():
                         print(f"profile of the GraphQL server ({out}):")
@@ -845,7 +864,34 @@ async def measure_size(args: argparse.Namespace, videos: int) -> SizeResult:
                         print(f"py-spy failed: {err.decode(errors='replace')[-500:]}")
         finally:
             os.unlink(script)
-        return SizeResult(videos, data.load_seconds, results["graphql"], results["plain"], results["same_sql"], same)
+            os.unlink(pg_script)
+        return SizeResult(videos, data.load_seconds, rounds, same)
+
+
+def scripts_body(name: str, body: str, pg_body: str) -> str:
+    return pg_body if name == "postgraphile" else body
+
+
+async def measure_endpoint(database_url: str, url: str, script: str, args: argparse.Namespace) -> WrkResult:
+    """A warm-up, then a measured wrk run (longer when too few requests finished for percentiles)."""
+    await wait_idle(database_url)
+    run_wrk(url, script, args.warmup, args.threads)
+    await wait_idle(database_url)
+    result = run_wrk(url, script, args.seconds, args.threads)
+    if result.requests < 2 * CONNECTIONS:
+        await wait_idle(database_url)
+        result = run_wrk(url, script, 3 * args.seconds, args.threads)
+    return result
+
+
+async def install_postgraphile_schema(database_url: str, base_url: str) -> None:
+    """PostGraphile's `bench_pg` schema with the page SQL of the efficient hand-written endpoint."""
+    page = EFFICIENT_PAGE.replace(VIEWER, "SELECT bench_pg.viewer_id() AS id").replace("$3", "page_size")
+    conn = await asyncpg.connect(database_url)
+    try:
+        await install_schema(conn, page, base_url)
+    finally:
+        await conn.close()
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -853,23 +899,30 @@ async def main(args: argparse.Namespace) -> None:
     results = [await measure_size(args, n) for n in sizes]
     print("\n== summary ==")
     for r in results:
-        ratio = r.graphql.rps / r.plain.rps if r.plain.rps else float("nan")
-        ratio_same = r.graphql.rps / r.same_sql.rps if r.same_sql.rps else float("nan")
-        print(f"{r.videos:,} videos (loaded in {r.load_seconds:.1f} s; same data: {r.same_data})")
+        print(
+            f"{r.videos:,} videos (loaded in {r.load_seconds:.1f} s; same data: {r.same_data}; round of median req/s)"
+        )
         for name, _, label in ENDPOINTS:
-            print(f"  {label:32s} {getattr(r, name).line()}")
-        print(
-            f"  GraphQL ÷ hand-written (earlier one-statement feed SQL) throughput {ratio_same:.3f} (for information)"
-        )
-        print(
-            verdict(
-                ratio >= RATIO_BUDGET,
-                f"{r.videos:,} videos: GraphQL ÷ hand-written throughput {ratio:.3f} (budget ≥ {RATIO_BUDGET})",
+            print(f"  {label:32s} {r.median(name).line()}")
+        same_sql = statistics.median(r.ratios("graphql", "same_sql"))
+        print(f"  GraphQL ÷ hand-written (earlier one-statement feed SQL) throughput {same_sql:.3f} (for information)")
+        for baseline, label, budget in (
+            ("plain", "hand-written", RATIO_BUDGET),
+            ("postgraphile", "PostGraphile 4", POSTGRAPHILE_BUDGET),
+        ):
+            ratios = r.ratios("graphql", baseline)
+            each = ", ".join(f"{x:.3f}" for x in ratios)
+            median = statistics.median(ratios)
+            print(
+                verdict(
+                    median >= budget,
+                    f"{r.videos:,} videos: GraphQL ÷ {label} throughput {median:.3f} "
+                    f"(median of rounds {each}; budget ≥ {budget})",
+                )
             )
-        )
     if len(results) > 1:
         small, large = results[0], results[-1]
-        growth = large.graphql.p50_ms / small.graphql.p50_ms
+        growth = large.median("graphql").p50_ms / small.median("graphql").p50_ms
         print(
             verdict(
                 growth <= GROWTH_BUDGET,
@@ -877,10 +930,12 @@ async def main(args: argparse.Namespace) -> None:
                 f"{growth:.2f} (budget ≤ {GROWTH_BUDGET})",
             )
         )
-        print(
-            f"(hand-written p50 growth for comparison: efficient {large.plain.p50_ms / small.plain.p50_ms:.2f}, "
-            f"the earlier one-statement feed SQL {large.same_sql.p50_ms / small.same_sql.p50_ms:.2f})"
+        others = ", ".join(
+            f"{label} {large.median(name).p50_ms / small.median(name).p50_ms:.2f}"
+            for name, _, label in ENDPOINTS
+            if name != "graphql"
         )
+        print(f"(p50 growth of the others for comparison: {others})")
 
 
 def parse_args() -> argparse.Namespace:
@@ -889,6 +944,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=10.0, help="wrk duration per measurement")
     parser.add_argument("--warmup", type=float, default=2.0, help="wrk warm-up before each measurement")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (each measures every server)")
     parser.add_argument("--log-level", default="WARNING", help="LOG_LEVEL of both servers (INFO logs every request)")
     parser.add_argument("--py-spy", metavar="DIR", help="record a py-spy profile of the GraphQL server per size")
     parser.add_argument("--serve-plain", type=int, metavar="PORT", help=argparse.SUPPRESS)

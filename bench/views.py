@@ -40,6 +40,7 @@ from api.ids import to_global_id  # noqa: E402
 from bench.common import api_server, bench_servers, verdict  # noqa: E402
 from db.crediting import credit, split_config  # noqa: E402
 from db.ledger_cli import checks_for, verify  # noqa: E402
+from domain.devices import issue_token  # noqa: E402
 from domain.views import Viewer  # noqa: E402
 from settings import Settings  # noqa: E402
 
@@ -113,8 +114,8 @@ async def seed(database_url: str, videos: int, rng: random.Random) -> list[uuid.
         await conn.close()
 
 
-def bodies(videos: Sequence[uuid.UUID], calls: int, rng: random.Random) -> list[tuple[str, bytes]]:
-    """(device id, request body) per call: 100 distinct videos, 90% watched long enough to qualify."""
+def bodies(videos: Sequence[uuid.UUID], calls: int, rng: random.Random, secret: str) -> list[tuple[str, bytes]]:
+    """(device token, request body) per call: 100 distinct videos, 90% watched long enough to qualify."""
     video_ids = [to_global_id("Video", v) for v in videos]
     made = []
     for _ in range(calls):
@@ -123,7 +124,7 @@ def bodies(videos: Sequence[uuid.UUID], calls: int, rng: random.Random) -> list[
             for v in rng.sample(video_ids, BATCH)
         ]
         made.append(
-            (f"bench-{uuid.uuid4().hex}", json.dumps({"query": RECORD, "variables": {"input": events}}).encode())
+            (issue_token(secret, uuid.uuid4()), json.dumps({"query": RECORD, "variables": {"input": events}}).encode())
         )
     return made
 
@@ -221,10 +222,16 @@ async def copy_rows(database_url: str, videos: Sequence[uuid.UUID], calls: int, 
 async def run(args: argparse.Namespace) -> None:
     rng = random.Random(6)
     async with bench_servers("views") as servers:
-        base = Settings(database_url=servers.database_url, redis_url=servers.redis_url, log_level="WARNING")
+        # Every client of the benchmark is 127.0.0.1: no per-IP cap (0), or it would measure that cap.
+        base = Settings(
+            database_url=servers.database_url,
+            redis_url=servers.redis_url,
+            log_level="WARNING",
+            max_qualified_anon_views_per_ip_per_day=0,
+        )
         videos = await seed(servers.database_url, args.videos, rng)
         calls = args.events // BATCH
-        work = bodies(videos, calls + args.clients, rng)
+        work = bodies(videos, calls + args.clients, rng, base.device_token_secret)
         warmup, work = work[: args.clients], work[args.clients :]
         async with api_servers(base, args.api_processes) as urls:
             await post_views(urls, warmup, args.clients)

@@ -18,7 +18,7 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from db.pool import create_pool
-from db.queries import ledger, revenue
+from db.queries import claims, ledger, revenue
 from db.queries.revenue import PartyCredit, RevenueFacts, VideoCredit
 from domain.ledger import AccountKind
 from domain.money import format_usd
@@ -74,8 +74,19 @@ async def _credit_batch(conn: asyncpg.Connection, video_ids: list[UUID], config:
     facts = await revenue.revenue_facts(conn, video_ids=list(claimed), depth=config.remix_ancestor_depth)
     accounts = await _accounts(conn, facts.values())
     credits = [_credit(facts[v], locked[v], locked[v] + views, config, accounts) for v, views in claimed.items()]
+    # Videos under an open claim (RULES §8): their revenue is held whole until the claim ends.
+    if held := await claims.holding(conn, video_ids=list(claimed)):
+        account = await ledger.system_account(conn, AccountKind.CLAIM_HELD)
+        credits = [_held(c, account) if c.video_id in held else c for c in credits]
+        await claims.add_held(conn, amounts={held[c.video_id]: c.gross for c in credits if c.video_id in held})
     await revenue.write_credits(conn, source_account=accounts.advertising, credits=credits)
     return CreditRun(len(credits), sum(claimed.values()), sum(c.gross for c in credits))
+
+
+def _held(credit: VideoCredit, held_account: UUID) -> VideoCredit:
+    """The same views credited as one HELD share (db/claims.py pays it when the claim ends)."""
+    held = (PartyCredit("HELD", held_account, credit.gross),)
+    return VideoCredit(credit.id, credit.video_id, credit.views_before, credit.views_after, held)
 
 
 @dataclass(frozen=True)

@@ -15,11 +15,13 @@ from uuid import UUID
 import asyncpg
 
 from db.catalog import Catalog
+from db.fee_escrow import forget_held_fees
 from db.queries import ledger, videos
 from db.queries.ledger import AccountKind, LedgerKind, NewTransaction, Posting
-from db.remix import PricingConfig, RemixPlan, RemixRequest, plan_remix, record_denial
+from db.remix import PricingConfig, RemixPlan, RemixRequest, denial_error, plan_remix, record_denial
 from domain.errors import DomainError, ErrorCode, FieldError
-from domain.policy import Decision, policy_denied
+from domain.money import format_usd
+from domain.policy import Decision
 
 
 @dataclass(frozen=True)
@@ -54,7 +56,8 @@ GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
 LOCK_CREATOR = f"""
 SELECT (SELECT id FROM ledger_accounts WHERE user_id = $1) AS wallet_id,
        (SELECT id FROM ledger_accounts WHERE kind = '{AccountKind.ESCROW.value}' AND user_id IS NULL
-        AND holder_id IS NULL) AS escrow_id
+        AND holder_id IS NULL) AS escrow_id,
+       (SELECT amount_micros FROM debts WHERE user_id = $1) AS debt_micros
 FROM users WHERE id = $1 FOR NO KEY UPDATE
 """
 
@@ -83,6 +86,7 @@ async def create_generation(
             if plan.decision.decision is Decision.DENY:
                 raise _Denied(plan)
             _check_quotas(config, plan)
+            _check_debt(accounts["debt_micros"], plan.quote.total_micros)
             video = await _insert(conn, plan, request, aspect=aspect, idempotency_key=idempotency_key)
             await charge(
                 conn,
@@ -96,7 +100,7 @@ async def create_generation(
         # The refusal itself is counted (the holders' demand signal), in a transaction of its own.
         async with conn.transaction():
             await record_denial(conn, denied.plan.decision)
-        raise policy_denied(denied.plan.decision) from None
+        raise denial_error(denied.plan) from None
 
 
 def _check_quotas(config: GenerationConfig, plan: RemixPlan) -> None:
@@ -106,6 +110,16 @@ def _check_quotas(config: GenerationConfig, plan: RemixPlan) -> None:
     if plan.counts.today >= config.max_per_day:
         message = f"At most {config.max_per_day} generations a day."
         raise DomainError(FieldError(ErrorCode.QUOTA_EXCEEDED, message))
+
+
+def _check_debt(debt_micros: int | None, price_micros: int) -> None:
+    """A user who owes money from a reversed payment generates nothing paid until a top-up repays it (RULES §9)."""
+    if debt_micros and price_micros > 0:
+        message = (
+            f"You owe {format_usd(debt_micros)} from a refunded or disputed payment; "
+            "top up to repay it before paid generations."
+        )
+        raise DomainError(FieldError(ErrorCode.INSUFFICIENT_FUNDS, message))
 
 
 async def _insert(
@@ -119,7 +133,7 @@ async def _insert(
             video_id=video_id,
             character_id=c.character_id,
             policy_version=c.policy.version,
-            revenue_share_bps=c.policy.revenue_share_bps,
+            revenue_share_bps=c.policy.revenue_share_bps if c.verified else 0,  # RULES §11: unverified, unpaid
             generation_fee_micros=fees.get(c.character_id, 0),
             attribution=c.policy.attribution,
             review="PENDING" if c.character_id in reviewing else "NOT_REQUIRED",
@@ -190,3 +204,4 @@ async def refund(conn: asyncpg.Connection, video: videos.Video) -> None:
     wallet, escrow = accounts.wallets[video.creator_id], accounts.system[AccountKind.ESCROW]
     postings = [Posting(escrow, -video.cost_micros), Posting(wallet, video.cost_micros)]
     await ledger.post(conn, kind=LedgerKind.GENERATION_REFUND, postings=postings, video_id=video.id, memo="refund")
+    await forget_held_fees(conn, video_id=video.id)  # the held fees were part of the cost refunded

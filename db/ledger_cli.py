@@ -8,10 +8,11 @@ from uuid import UUID
 
 import asyncpg
 
+from db.money_check import check_claims, check_debts, check_payouts
 from db.queries import ledger, users
 from db.revenue_check import check_ledger_matches_credits, check_view_totals, revenue_check
 from domain.errors import DomainError, ErrorCode
-from domain.ledger import SOURCE_KINDS, AccountKind
+from domain.ledger import NEGATIVE_KINDS, AccountKind
 from domain.money import format_usd, parse_usd
 from domain.revenue import SplitConfig
 
@@ -79,13 +80,13 @@ ORDER BY a.created_at, a.id
 
 
 async def check_accounts(conn: asyncpg.Connection) -> list[str]:
-    """Every balance equals the sum of its entries, and only the two sources are negative."""
+    """Every balance equals the sum of its entries, and only the sources and the receivable are negative."""
     problems = []
     for row in await conn.fetch(ACCOUNT_TOTALS):
         name, total = _account_name(row), int(row["total"])
         if row["balance_micros"] != total:
             problems.append(f"{name} has balance {row['balance_micros']} but its entries sum to {total}")
-        if AccountKind(row["kind"]) not in SOURCE_KINDS and min(row["balance_micros"], total) < 0:
+        if AccountKind(row["kind"]) not in NEGATIVE_KINDS and min(row["balance_micros"], total) < 0:
             problems.append(f"{name} is negative ({min(row['balance_micros'], total)})")
     return problems
 
@@ -97,7 +98,16 @@ def _account_name(row: asyncpg.Record) -> str:
 
 def checks_for(config: SplitConfig) -> tuple[Check, ...]:
     """Every check, the view revenue ones under the configured rates (db/revenue_check.py)."""
-    return (check_transactions, check_accounts, check_view_totals, check_ledger_matches_credits, revenue_check(config))
+    return (
+        check_transactions,
+        check_accounts,
+        check_view_totals,
+        check_ledger_matches_credits,
+        revenue_check(config),
+        check_claims,
+        check_debts,
+        check_payouts,
+    )
 
 
 CHECKS: tuple[Check, ...] = checks_for(SplitConfig())

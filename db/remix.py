@@ -8,6 +8,7 @@ and hands them to the pure rules in `domain`.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from uuid import UUID
@@ -19,7 +20,7 @@ from db.queries import characters as character_queries
 from db.queries import policies
 from db.queries.videos import Video
 from domain import policy, pricing
-from domain.detection import find_mentions
+from domain.detection import Match, find_mentions
 from domain.errors import DomainError, ErrorCode, FieldError
 from domain.rating import Rating, rate_prompt
 
@@ -49,6 +50,16 @@ class GenerationCounts:
 
 
 @dataclass(frozen=True)
+class CharacterMatch:
+    """Why a character is in a request: kind TAGGED, INHERITED, MENTIONED or a detection kind."""
+
+    character_id: UUID
+    kind: str
+    text: str  # the prompt's words that matched ("" for TAGGED and INHERITED)
+    alias: str | None  # the alias or descriptor matched
+
+
+@dataclass(frozen=True)
 class RemixPlan:
     characters: tuple[policy.CharacterFacts, ...]
     decision: policy.RemixDecision
@@ -56,6 +67,7 @@ class RemixPlan:
     quote: pricing.Quote
     member_holder_ids: frozenset[UUID]
     counts: GenerationCounts
+    matches: tuple[CharacterMatch, ...] = ()
 
 
 async def plan_remix(
@@ -64,11 +76,8 @@ async def plan_remix(
     """Validate, detect, evaluate and price; raise DomainError for input that cannot be planned."""
     _validate(request)
     inherited = await _inherited_characters(conn, request)
-    detected = await _detected_characters(conn, catalog, request.prompt)
+    detected, matches = await _detected_characters(conn, catalog, request.prompt)
     ordered = _unique([*request.character_ids, *detected, *inherited])
-    if len(ordered) > config.max_characters:
-        message = f"A video may feature at most {config.max_characters} characters; this one has {len(ordered)}."
-        raise DomainError(FieldError(ErrorCode.INVALID, message, ("input", "characterIds")))
     evaluation, counts = await load_request(
         conn,
         creator_id=request.creator_id,
@@ -77,9 +86,13 @@ async def plan_remix(
         character_ids=ordered,
         remix_of_character_ids=frozenset(inherited),
     )
-    facts = evaluation.characters
-    if len(facts) < len(ordered):
+    if len(evaluation.characters) < len(ordered):
         raise DomainError(FieldError(ErrorCode.NOT_FOUND, "Unknown character.", ("input", "characterIds")))
+    evaluation = _without_unverified(evaluation, request.character_ids, inherited)
+    facts = evaluation.characters
+    if len(facts) > config.max_characters:
+        message = f"A video may feature at most {config.max_characters} characters; this one has {len(facts)}."
+        raise DomainError(FieldError(ErrorCode.INVALID, message, ("input", "characterIds")))
     quote = pricing.quote(
         duration_seconds=request.duration_seconds,
         price_per_second_micros=config.price_per_second_micros,
@@ -89,13 +102,54 @@ async def plan_remix(
         member_holder_ids=evaluation.member_holder_ids,
     )
     decision = policy.evaluate(evaluation)
-    return RemixPlan(facts, decision, evaluation.rating, quote, evaluation.member_holder_ids, counts)
+    kept = {c.character_id for c in facts}
+    explained = tuple(
+        m
+        for m in (
+            *(CharacterMatch(i, "TAGGED", "", None) for i in _unique(request.character_ids)),
+            *matches,
+            *(CharacterMatch(i, "INHERITED", "", None) for i in inherited),
+        )
+        if m.character_id in kept
+    )
+    return RemixPlan(facts, decision, evaluation.rating, quote, evaluation.member_holder_ids, counts, explained)
+
+
+def denial_error(plan: RemixPlan) -> DomainError:
+    """POLICY_DENIED, saying which words of the prompt brought in each refusing character."""
+    error = policy.policy_denied(plan.decision)
+    refusing = {reason.character_id for reason in plan.decision.denial_reasons}
+    names = {c.character_id: c.name for c in plan.characters}
+    why = [_because(names[m.character_id], m) for m in plan.matches if m.character_id in refusing]
+    if not why:
+        return error
+    message = f"{error.errors[0].message} {'; '.join(dict.fromkeys(why))}."
+    return DomainError(FieldError(ErrorCode.POLICY_DENIED, message), reasons=error.reasons)
+
+
+def _because(name: str, match: CharacterMatch) -> str:
+    if match.kind in ("TAGGED", "INHERITED"):
+        return f"{name} is {'tagged' if match.kind == 'TAGGED' else 'in the video remixed'}"
+    return f"“{match.text}” names {name} (“{match.alias}”, {match.kind.lower()})"
 
 
 async def record_denial(conn: asyncpg.Connection, decision: policy.RemixDecision) -> None:
     """Count every DENY reason per character; nothing else of the refused request is kept."""
     denials = [(r.character_id, r.code.value) for r in decision.denial_reasons if r.character_id is not None]
     await policies.count_denied(conn, denials=denials)
+
+
+def _without_unverified(
+    evaluation: policy.Request, tagged: Sequence[UUID], inherited: Sequence[UUID]
+) -> policy.Request:
+    """Characters of holders not VERIFIED do nothing (RULES §11): not detected, not taggable but by
+    their own members; a remix keeps what its source has. So a squatter's name refuses nothing."""
+    kept = tuple(
+        c
+        for c in evaluation.characters
+        if c.verified or c.character_id in inherited or (c.character_id in tagged and evaluation.is_member(c.holder_id))
+    )
+    return evaluation if len(kept) == len(evaluation.characters) else dataclasses.replace(evaluation, characters=kept)
 
 
 def _validate(request: RemixRequest) -> None:
@@ -128,11 +182,17 @@ async def _inherited_characters(conn: asyncpg.Connection, request: RemixRequest)
     return sorted(row["character_ids"])
 
 
-async def _detected_characters(conn: asyncpg.Connection, catalog: Catalog, prompt: str) -> list[UUID]:
+async def _detected_characters(
+    conn: asyncpg.Connection, catalog: Catalog, prompt: str
+) -> tuple[list[UUID], list[CharacterMatch]]:
+    """Characters the prompt names or @mentions, and how each matched, in prompt order."""
     detector = await catalog.detector(conn)
     handles = find_mentions(prompt)
     mentioned = await character_queries.cameos_by_handle(conn, handles=handles) if handles else {}
-    return sorted(detector.find(prompt)) + list(mentioned.values())
+    explained: list[Match[UUID]] = detector.explain(prompt)
+    matches = [CharacterMatch(m.key, m.kind.value, m.text, m.alias) for m in explained]
+    matches += [CharacterMatch(i, "MENTIONED", f"@{handle}", handle) for handle, i in mentioned.items()]
+    return sorted({m.key for m in explained}) + list(mentioned.values()), matches
 
 
 def _unique(ids: Iterable[UUID]) -> list[UUID]:
@@ -161,7 +221,8 @@ FROM (SELECT
     (SELECT count(*) FROM videos WHERE creator_id = $1 AND {TODAY}) AS today
 ) creator
 LEFT JOIN (
-    SELECT c.id, c.name, c.holder_id, h.kind AS holder_kind, {policies.CURRENT_POLICY_OF_C} AS policy
+    SELECT c.id, c.name, c.holder_id, h.kind AS holder_kind, h.verification = 'VERIFIED' AS holder_verified,
+        {policies.CURRENT_POLICY_OF_C} AS policy
     FROM characters c JOIN holders h ON h.id = c.holder_id
     WHERE c.id = ANY($2::uuid[])
 ) c ON true
@@ -190,6 +251,7 @@ async def load_request(
             found[i]["holder_id"],
             policy.HolderKind(found[i]["holder_kind"]),
             policies.published_policy(found[i]["policy"]).policy,
+            found[i]["holder_verified"],
         )
         for i in character_ids
         if i in found

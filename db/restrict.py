@@ -8,15 +8,21 @@ from uuid import UUID
 
 import asyncpg
 
+from db.fee_escrow import refund_held_fees
+from db.generation import refund
 from db.queries import activity, videos
 from db.remix import reevaluate
 from domain.activity import ActivityKind
 from domain.policy import Decision
 
-# Live videos featuring the character, in a stable order for batching (keyset on id).
-CANDIDATES = """
+# RULES §11: every video not yet DELETED (nor FAILED or already TAKEN_DOWN), drafts and videos in
+# progress included, so none slips out later as a video its policy now refuses.
+SWEPT = ("QUEUED", "GENERATING", "DRAFT", "PENDING_REVIEW", "PUBLISHED", "REJECTED")
+IN_PROGRESS = ("QUEUED", "GENERATING")
+# The videos featuring the character, in a stable order for batching (keyset on id).
+CANDIDATES = f"""
 SELECT v.id FROM video_licenses l JOIN videos v ON v.id = l.video_id
-WHERE l.character_id = $1 AND v.status IN ('DRAFT', 'PENDING_REVIEW', 'PUBLISHED') AND ($2::uuid IS NULL OR v.id > $2)
+WHERE l.character_id = $1 AND v.status IN {SWEPT} AND ($2::uuid IS NULL OR v.id > $2)
 ORDER BY v.id LIMIT $3
 """
 
@@ -33,13 +39,17 @@ async def sweep(
     reason = f"Taken down: version {version} of a character's policy no longer allows this video."
     for video_id in video_ids:
         video = await videos.lock_video(conn, video_id=video_id)
-        if video is None or video.status not in ("DRAFT", "PENDING_REVIEW", "PUBLISHED"):
+        if video is None or video.status not in SWEPT:
             continue
         decision = await reevaluate(conn, video)
         refused = any(d.character_id == character_id and d.decision is Decision.DENY for d in decision.per_character)
         if not refused:
             continue
         await videos.unpublish(conn, video=video, status="TAKEN_DOWN", reason=reason)
+        if video.status in IN_PROGRESS:  # nothing was made yet: the whole charge goes back (the job stops)
+            await refund(conn, video)
+        else:
+            await refund_held_fees(conn, video_id=video.id, creator_id=video.creator_id)
         events.append(
             await activity.record(
                 conn,

@@ -19,6 +19,11 @@ class ActivityKind(StrEnum):
     # To a reporter: the moderation outcome of their report (RULES §10).
     REPORT_ACTIONED = "REPORT_ACTIONED"
     REPORT_DISMISSED = "REPORT_DISMISSED"
+    # Claims and appeals (RULES §8, issue 14)
+    CLAIM_FILED = "CLAIM_FILED"
+    CLAIM_DISPUTED = "CLAIM_DISPUTED"
+    CLAIM_RESOLVED = "CLAIM_RESOLVED"
+    APPEAL_FILED = "APPEAL_FILED"
 
 
 # The only kinds a character's followers (who are not members of its holder) are told about.

@@ -1,424 +1,355 @@
-"""Which names a prompt mentions, robust to the usual tricks for slipping a name past a filter.
+"""Which characters a prompt names, robust to the tricks for slipping a name past a filter, and
+explained: each match says which words of the prompt matched which alias, and how (RULES.md §2).
 
-Prompt and aliases go through the same pipeline (RULES.md §2):
-
-1. Each code point is folded once and cached: NFKC/NFKD, case folding, diacritics and invisible
-   characters removed, look-alike letters of other scripts mapped to Latin. What is left is
-   ASCII letters, digits, ``@``/``$``, spaces (hard word boundaries) and ``.``: any other symbol
-   is a *tight* separator ("pika-chu", "Link's").
-2. Digits and ``@``/``$`` that touch a letter become letters (0→o, 1→i, 3→e, 4→a, 5→s, 7→t,
-   @→a, $→s), each as a piece of its own so "$onic" reads as "sonic" and as "s" + "onic".
-   Numbers with a unit ("5am", "4k") stay numbers, so they do not spell names.
-3. Runs of single-letter words are joined ("p i k a c h u").
-
-A name matches a run of pieces that starts and ends at a boundary. Tight separators inside it
-are ignored, spaces only where the alias has a word break: "pika-chu" matches "Pikachu" and
-"darth vader" matches "DarthVader", but "a cool cat" does not match the handle "coolcat".
-
-Exact matches come from one Aho-Corasick automaton whose patterns are anchored on boundary
-marks, so it reports real matches only, however many aliases there are. Aliases of 5+ letters
-also match with one edit, through the deletion neighbourhood: the hashes of each alias and of
-its one-letter deletions sit in a dict, where each distinct prompt word looks up its own in one
-C-level set operation. A multi-word alias typo'd between spaces ("Darth Vadar") is found from
-its exact word: each alias word is indexed under the word beside it, so an exact prompt word
-only has its neighbours compared with the few alias words that sit next to it.
+The prompt is cut into tokens at whitespace and each token folded (`domain.folding`: case,
+diacritics, look-alike letters, digits for letters, separators). Then every *candidate* string
+that could be a name is looked up: each token whole and the runs of its pieces ("pika-chu",
+"ZorblaxInvades"), runs of up to four tokens joined (multi-word names, names split in two), a
+token less an affix ("Zorblaxian"), the part of a glued token between everyday words
+("#teamzorblaxforever"), each of these reversed, and the Latin reading of Cyrillic, Greek and
+kana tokens. A candidate matches an alias exactly (a dict), within the edits its length allows
+(`domain.deletion_index`, confirmed by rapidfuzz's Damerau-Levenshtein distance, where a swap
+of adjacent letters is one edit), by sound (`domain.sounds.sound_form`, the same index), or,
+for another script, by consonant skeleton. Every lookup is a hash or a binary search: the time
+does not grow with the number of names. A candidate made only of everyday words
+(`domain.vocabulary.is_known_word`) matches exactly or not at all. Descriptors count per
+character: `threshold` distinct traits in a prompt name it.
 """
 
 from __future__ import annotations
 
+import enum
 import re
 import unicodedata
-from collections.abc import Hashable, Iterable
-from itertools import chain, combinations, compress, count
-from operator import ne
-from typing import Generic, TypeVar
+from collections.abc import Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
 
-import ahocorasick
-from confusable_homoglyphs import confusables
+from rapidfuzz.distance import DamerauLevenshtein
+
+from domain.deletion_index import DeletionIndex, Query
+from domain.folding import MENTION_FOLD, canonical, normalize
+from domain.matching_text import FOREIGN, FUZZY, PLAIN, Candidate, Token, candidates, descriptor_words, tokens, weak_run
+from domain.sounds import loose_form, sound_form
+from domain.token_runs import TokenRuns
+from domain.vocabulary import is_known_word
+
+__all__ = ["Detector", "Match", "MatchKind", "find_mentions", "normalize"]
 
 K = TypeVar("K", bound=Hashable)
 
-MIN_TYPO_LETTERS = 5  # shorter aliases must match exactly: one edit of "Ash" is half the dictionary
-
-_MARK = "#"  # boundary mark in the automaton's input; folded text never contains it
-_LONGEST_WINDOW = 64  # letters: bounds the work on a word cut into many pieces ("a.b.c.d...")
-_LEFT, _RIGHT = 0, 1  # where the exact neighbour of a typo'd word of a multi-word alias sits
-_PLACES, _WHOLE = 256, 255  # a typo index entry: alias * _PLACES + place of the deleted letter
-_DIRECT = 8  # up to this many alias words beside an exact word are compared directly, not hashed
-
-# Look-alikes the Unicode confusables data misses or maps to a non-ASCII letter (κ → ĸ).
-_SUPPLEMENT = {
-    "ø": "o", "đ": "d", "ð": "d", "ł": "l", "ħ": "h", "ŧ": "t", "ı": "i",
-    "ĸ": "k", "ŋ": "n", "æ": "ae", "œ": "oe", "þ": "th",
-    "в": "b", "г": "r", "к": "k", "м": "m", "н": "h", "п": "n", "т": "t", "ь": "b",
-    "β": "b", "ε": "e", "η": "n", "κ": "k", "τ": "t", "χ": "x", "ω": "w",
-}  # fmt: skip
-_INVISIBLE = frozenset({"Mn", "Me", "Cf"})  # diacritics, zero-width and direction marks
-_SUBSTITUTES = str.maketrans(
-    {"0": ".o.", "1": ".i.", "3": ".e.", "4": ".a.", "5": ".s.", "7": ".t.", "@": ".a.", "$": ".s."}
-    | dict.fromkeys("2689", ".")
-)
-_TO_MARKS = str.maketrans(". ", _MARK * 2)
-
-# A run of letters, digits and @/$ holding a digit or symbol ("p1kachu", "1999"), from its start.
-_WITH_DIGITS = re.compile(r"[a-z]*+[0-9@$][a-z0-9@$]*")
-_UNIT = re.compile(r"[0-9]+(?:st|nd|rd|th|s|am|pm|k|m|km|kg|g|gb|mb|p|d|x|h|hz|fps|min|ms|mm|cm|yo)")
-_DOT_RUN = re.compile(r"\.{2,}")
-_SPACED_PAIR = re.compile(r" [a-z] [a-z](?![a-z.])")  # starts with a literal: a fast scan
-_SPACED_LETTERS = re.compile(r"(?<![a-z.])[a-z](?: [a-z])+(?![a-z.])")
-_LATIN_NAME = re.compile(r"LATIN (?:CAPITAL |SMALL )?LETTER (?:SMALL CAPITAL )?([A-Z])\b")
-_MENTION = re.compile(r"(?<![\w@])@([a-z0-9_]{3,30})(?!\w)")
+MIN_TYPO_LETTERS = 5  # shorter names match exactly: one edit of "Ash" is half the dictionary
+TWO_TYPO_LETTERS = 9  # from this length a name matches with two edits
+LONG_TRICK_LETTERS = 8  # from this length a sound-alike or a reversed name may also carry a typo
+MIN_LOOSE_LETTERS = 4  # a consonant skeleton shorter than this must match whole
 
 
-def _build_confusables() -> dict[str, str]:
-    """Every non-ASCII character the Unicode data says looks like one ASCII letter → that letter,
-    also through one intermediate look-alike (small capital ᴋ → Greek κ → k)."""
-    pairs = [
-        (source, target)
-        for char, similar in confusables.confusables_data.items()
-        for entry in similar
-        for source, target in ((char, entry["c"]), (entry["c"], char))
-        if len(source) == 1 and not source.isascii()
-    ]
-    table = {s: t.lower() for s, t in reversed(pairs) if len(t) == 1 and t.isascii() and t.isalpha()}
-    known = table | _SUPPLEMENT
-    for source, target in pairs:
-        if source not in table and target in known:
-            table[source] = known[target]
-    return table
+class MatchKind(enum.Enum):
+    EXACT = "EXACT"
+    NORMALISED = "NORMALISED"
+    FUZZY = "FUZZY"
+    PHONETIC = "PHONETIC"
+    TRANSLITERATED = "TRANSLITERATED"
+    DESCRIBED = "DESCRIBED"
 
 
-def _ascii_fold(char: str) -> str:
-    if char.isalnum() or char in "@$":
-        return char.lower()
-    return " " if char.isspace() else "."
+@dataclass(frozen=True)
+class Match(Generic[K]):
+    key: K
+    kind: MatchKind
+    text: str  # the prompt's own words that matched
+    alias: str  # the alias or descriptor they matched
+    position: int  # token where the match starts: orders matches in prompt order
 
 
-_CONFUSABLES = _build_confusables() | _SUPPLEMENT
-_ASCII = {chr(code): _ascii_fold(chr(code)) for code in range(128)}
-_MENTION_FOLD = str.maketrans({char: latin for char, latin in _CONFUSABLES.items() if len(latin) == 1})
+@dataclass(frozen=True, slots=True)
+class _Alias(Generic[K]):
+    key: K
+    text: str
+    plain: str  # folded letters
+    letters: str  # matching form: "l" read as "i" (1, I and l look alike)
+    words: int
 
 
-def _fold_char(char: str) -> str:
-    return "".join(_fold_part(part, retry=True) for part in unicodedata.normalize("NFKD", char))
+_SPELLING, _SOUND, _SKELETON = 0, 1, 2  # kinds of word in the deletion index
 
 
-def _fold_part(part: str, retry: bool) -> str:
-    if part.isascii():
-        return _ASCII[part]
-    if unicodedata.category(part) in _INVISIBLE:
-        return ""
-    if part.isspace():
-        return " "
-    lower = unicodedata.normalize("NFKD", part.casefold())
-    if lower.isascii() and lower.isalpha():  # "ß" → "ss" before its look-alike "β"
-        return lower
-    latin = _CONFUSABLES.get(part)
-    if latin is not None:
-        return latin
-    named = _LATIN_NAME.match(unicodedata.name(part, ""))  # "LATIN LETTER SMALL CAPITAL N"
-    if named:
-        return named.group(1).lower()
-    if retry and lower != part:  # a capital the data lacks, through its small letter
-        return "".join(_fold_part(char, retry=False) for char in lower)
-    return "."  # letters of other scripts separate words: CJK prompts do not use spaces
+def _alias_queries(alias: _Alias[Any]) -> list[Query]:
+    """What an alias puts in the deletion index: its spelling with the edits its length allows,
+    its sound form and its consonant skeleton with one."""
+    if len(alias.letters) < MIN_TYPO_LETTERS:
+        return []
+    edits = _allowed_edits(alias.letters)
+    queries: list[Query] = [(_SPELLING, alias.letters, edits), (_SOUND, sound_form(alias.plain), 1)]
+    queries.append((_SPELLING, alias.letters[::-1], 1))  # written backwards, perhaps with a typo
+    skeleton = loose_form(alias.plain)
+    return [*queries, (_SKELETON, skeleton, 1)] if len(skeleton) >= 3 else queries
 
 
-class _FoldTable(dict[int, str]):
-    """A `str.translate` table that folds each code point the first time it is seen."""
-
-    def __missing__(self, code: int) -> str:
-        folded = self[code] = _fold_char(chr(code))
-        return folded
-
-
-_FOLD = _FoldTable()
+def _prompt_queries(word: str, *, foreign: bool) -> list[Query]:
+    """What a prompt's candidate looks up: its spelling with two edits from seven letters (it may
+    be a long name typo'd) and one below; its sound; its skeleton if it was another script."""
+    letters = _matching(word)
+    depth = 1 if len(letters) < TWO_TYPO_LETTERS - 2 else 2
+    queries: list[Query] = [(_SPELLING, letters, depth), (_SOUND, sound_form(word), 1)]
+    return [*queries, (_SKELETON, loose_form(word), 1)] if foreign else queries
 
 
-def _substitute(match: re.Match[str]) -> str:
-    token = match.group()
-    if not token.strip("0123456789@$") or _UNIT.fullmatch(token):
-        return "."  # a number, not a disguised word: "1999", "5am", "4k"
-    return token.translate(_SUBSTITUTES)
+def _matching(plain: str) -> str:
+    return plain.replace("l", "i")
 
 
-def _canonical(text: str) -> str:
-    """Folded text: words of `[a-z]` pieces joined by single `.`, words separated by single spaces."""
-    folded = text.translate(_FOLD)
-    if not folded.isalpha():  # plain C string operations: this runs on every prompt
-        folded = _WITH_DIGITS.sub(_substitute, folded)
-        folded = _DOT_RUN.sub(".", folded).replace(". ", " ").replace(" .", " ")
-        folded = " ".join(folded.split()).strip(".")
-    if _SPACED_PAIR.search(" " + folded):
-        folded = _SPACED_LETTERS.sub(lambda m: m.group().replace(" ", ""), folded)
-    return folded
+def _backwards_edits(letters: str) -> int:
+    """A name written backwards and typo'd too: only long names (short ones reversed and edited are
+    half the rare words of a language)."""
+    return 1 if len(letters) >= LONG_TRICK_LETTERS else 0
 
 
-def normalize(text: str) -> str:
-    """Canonical matching form: lowercase ASCII words separated by single spaces, "" if no letters.
-
-    NFKC and case folding, diacritics stripped, look-alike letters of other scripts mapped to
-    Latin, digit/symbol substitutions inside words (0→o, 1→i, 3→e, 4→a, 5→s, 7→t, @→a, $→s),
-    separators inside a word dropped and spaced-out letters joined: "P.i.k.a-chu's" → "pikachus".
-    Use `Detector` to look for a name in a text: it also knows the boundaries this form drops,
-    and treats "i" and "l" as one letter (so 1, I and l are interchangeable).
-    """
-    return _canonical(text).replace(".", "")
+def _sound_edits(sound: str, foreign: bool) -> int:
+    """Sound forms must be equal, or one edit apart for long ones: a sound form already absorbs
+    the respellings, and one edit more on a short one reads "fika" as "Geaka". A reading of another
+    script (never in an English prompt) may be an edit off ("kvillbi" for "Quillby")."""
+    return 1 if foreign or len(sound) >= LONG_TRICK_LETTERS else 0
 
 
-def _detection_form(text: str) -> str:
-    # "l" and "i" are one letter for matching: "1" stands for both and "I" passes for "l".
-    return _canonical(text).replace("l", "i")
-
-
-def _variant_hashes(word: str) -> list[int]:
-    """Hashes of `word` (first) and of its one-letter deletions, as tuples of letters:
-    `itertools.combinations` builds them in C, so a prompt word costs no Python-level slicing.
-    The deletions come last letter first: hash k leaves out the letter at len(word) - k."""
-    return list(map(hash, chain((tuple(word),), combinations(word, len(word) - 1))))
-
-
-def _within_one_edit(a: str, b: str) -> bool:
-    """Levenshtein distance ≤ 1 (one substitution, insertion or deletion)."""
-    if a == b:
-        return True
-    if len(a) > len(b):
-        a, b = b, a
-    if len(b) - len(a) > 1:
-        return False
-    if len(a) == len(b):
-        return bool(sum(map(ne, a, b)) == 1)
-    first = next(compress(count(), map(ne, a, b)), len(a))  # the first difference, found in C
-    return a[first:] == b[first + 1 :]
-
-
-def _anchored(text: str) -> str:
-    return _MARK + text + _MARK
-
-
-_Beside = dict[str, list[tuple[int, int]]]  # exact word → (alias, position of the word beside)
-_BesideHashed = dict[str, dict[int, list[tuple[int, int]]]]  # ... by variant hash of that word
+def _allowed_edits(letters: str) -> int:
+    return 0 if len(letters) < MIN_TYPO_LETTERS else 1 if len(letters) < TWO_TYPO_LETTERS else 2
 
 
 class Detector(Generic[K]):
-    """Finds which keys' aliases a text mentions, in time independent of the number of aliases.
+    """Finds which keys' aliases or descriptors a text names, in time independent of their number.
 
-    Build once (it indexes every alias) and share: `find` does not mutate it.
-    `typo_tolerance=False` keeps the normalisation and boundaries but requires exact spelling
-    (word lists such as a rating lexicon, where one edit turns "naked" into "baked").
+    Build once (it indexes every alias) and share; `add` and `remove` change it in place, in
+    microseconds. `typo_tolerance=False` keeps the folding and word boundaries but requires the
+    words as written (word lists such as a rating lexicon, where one edit turns "naked" into "baked").
     """
 
-    def __init__(self, entries: Iterable[tuple[K, str]], *, typo_tolerance: bool = True) -> None:
-        self._aliases: list[tuple[K, str, tuple[str, ...]]] = []  # key, letters, words
-        self._typos: dict[int, int | list[int]] = {}  # variant hash (_variant_hashes) → entries
-        # Multi-word aliases typo'd between spaces, by the side their exact word is on: exact
-        # word → (alias, position of the word beside it) and, for common exact words, the same
-        # by variant hash of the word beside it.
-        self._beside: tuple[_Beside, _Beside] = ({}, {})
-        self._beside_hashed: tuple[_BesideHashed, _BesideHashed] = ({}, {})
-        # ... and what the words beside them look like: bit masks of lengths, first and last letters.
-        self._beside_looks: tuple[dict[str, _Looks], dict[str, _Looks]] = ({}, {})
-        patterns: dict[str, set[K]] = {}
+    def __init__(
+        self,
+        entries: Iterable[tuple[K, str]],
+        *,
+        descriptors: Iterable[tuple[K, Sequence[str], int]] = (),
+        typo_tolerance: bool = True,
+    ) -> None:
+        self._tolerant = typo_tolerance
+        self._aliases: list[_Alias[K] | None] = []  # None: removed
+        self._by_key: dict[K, list[int]] = {}
+        self._exact: dict[str, list[int]] = {}
+        self._runs = TokenRuns()  # every alias, written as whole words of a prompt
+        self._index = DeletionIndex()  # spellings (depth: the edits allowed), sound forms, skeletons
+        self._traits: dict[str, list[tuple[tuple[str, ...], K, str]]] = {}
+        self._thresholds: dict[K, int] = {}
+        self._longest = 0
+        self._name_words: set[str] = set()  # words of aliases of several words ("peter", "parker")
         for key, alias in entries:
-            words = tuple(_detection_form(alias).replace(" ", ".").split("."))
-            if words != ("",):  # an alias without letters can never be written in a prompt
-                self._add(key, words, patterns, typo_tolerance)
-        for side in (_LEFT, _RIGHT):
-            self._hash_common_neighbours(side)
-        longest = max((len(letters) for _, letters, _ in self._aliases), default=0)
-        self._longest = min(longest + 1, _LONGEST_WINDOW)
-        self._automaton = ahocorasick.Automaton()
-        for pattern, keys in patterns.items():
-            self._automaton.add_word(pattern, tuple(keys))
-        self._automaton.make_automaton()
+            self._register(key, alias)
+        for key, traits, threshold in descriptors:
+            self.describe(key, traits, threshold)
+        self._build()
 
     def __len__(self) -> int:
         """Number of aliases indexed (those with at least one letter)."""
-        return len(self._aliases)
+        return sum(alias is not None for alias in self._aliases)
 
     def find(self, text: str) -> set[K]:
-        """Keys with an alias in `text`, each once."""
-        canon = _detection_form(text)
-        found: set[K] = set()
-        if canon and self._aliases:
-            self._find_exact(canon, found)
-            _Scan(self, canon.split(" "), found).run()
-        return found
+        """Keys named in `text`, each once."""
+        return {match.key for match in self.explain(text)}
 
-    def _add(self, key: K, words: tuple[str, ...], patterns: dict[str, set[K]], typos: bool) -> None:
-        index, letters = len(self._aliases), "".join(words)
-        self._aliases.append((key, letters, words))
-        patterns.setdefault(_anchored(letters), set()).add(key)
+    def explain(self, text: str) -> list[Match[K]]:
+        """Every match, in prompt order, the best kind first where one text matched several ways."""
+        found: dict[tuple[K, str, int], Match[K]] = {}
+        prompt = tokens(text)
+        if self._aliases:
+            runs = self._runs.find([token.merged for token in prompt])
+            exact = [(name, first, size, PLAIN) for name, first, size in runs if not weak_run(prompt, first, size)]
+            exact = [(self._plain_of(prompt, c), *c[1:]) for c in exact]
+            for match in self._match_candidates(
+                prompt, exact + candidates(prompt, self._longest, self._tolerant, self._name_words)
+            ):
+                held = found.get((match.key, match.text, match.position))
+                if held is None or _RANK[match.kind] < _RANK[held.kind]:
+                    found[(match.key, match.text, match.position)] = match
+        for match in self._described(prompt):
+            found.setdefault((match.key, match.alias, match.position), match)
+        return sorted(found.values(), key=lambda m: (m.position, _RANK[m.kind]))
+
+    # ---------------------------------------------------------------- changes
+
+    def add(self, key: K, alias: str) -> None:
+        """Index one more alias of `key` (the arrays stay; the new alias sits beside them)."""
+        index = self._register(key, alias)
+        if index is not None:
+            self._runs.add(self._aliases[index].letters)  # type: ignore[union-attr]
+            self._index_typos(index)
+
+    def remove(self, key: K) -> None:
+        """Forget every alias and descriptor of `key`."""
+        for index in self._by_key.pop(key, []):
+            self._aliases[index] = None  # lookups skip it; its hashes go at the next full build
+        self._thresholds.pop(key, None)
+        for first, traits in list(self._traits.items()):
+            self._traits[first] = [trait for trait in traits if trait[1] != key]
+
+    def describe(self, key: K, traits: Sequence[str], threshold: int) -> None:
+        """Descriptors of `key`: a text naming `threshold` of them names the key."""
+        self._thresholds[key] = threshold
+        for trait in traits:
+            words = descriptor_words(trait)
+            if words:
+                self._traits.setdefault(words[0], []).append((words, key, trait))
+
+    def nbytes(self) -> int:
+        """Bytes held by the typo, sound and skeleton arrays (the bulk of the index)."""
+        return self._index.nbytes()
+
+    def _register(self, key: K, alias: str) -> int | None:
+        plain = "".join(canonical(alias).split()).replace(".", "")
+        if not plain:
+            return None  # an alias without letters can never be written in a prompt
+        index, letters = len(self._aliases), _matching(plain)
+        self._aliases.append(_Alias(key, alias, plain, letters, len(normalize(alias).split())))
+        self._by_key.setdefault(key, []).append(index)
+        self._exact.setdefault(letters, []).append(index)
+        self._longest = max(self._longest, len(letters))
+        words = normalize(alias).split()
         if len(words) > 1:
-            patterns.setdefault(_anchored(_MARK.join(words)), set()).add(key)
-        if not typos or len(letters) < MIN_TYPO_LETTERS:
-            return
-        for variant, hashed in enumerate(_variant_hashes(letters)[:_WHOLE]):
-            # The place of the deleted letter, so that a lookup tells a substitution there from
-            # a deletion elsewhere ("grain" and "rgain" both lose a letter to give "rain").
-            code = index * _PLACES + (len(letters) - variant if variant else _WHOLE)
-            held = self._typos.setdefault(hashed, code)
-            if isinstance(held, list):
-                held.append(code)
-            elif held != code:
-                self._typos[hashed] = [held, code]
-        for position in range(len(words) if len(words) > 1 else 0):
-            neighbour, side = (words[position - 1], _LEFT) if position else (words[1], _RIGHT)
-            if len(neighbour) > 1:  # "a" and "i" are in every prompt: one letter anchors nothing
-                self._beside[side].setdefault(neighbour, []).append((index, position))
-                word, looks = words[position], self._beside_looks[side]
-                size, first, last = looks.get(neighbour, (0, 0, 0))
-                looks[neighbour] = (size | 1 << len(word), first | _bit(word[0]), last | _bit(word[-1]))
+            self._name_words.update(_matching(word) for word in words)
+        return index
 
-    def _hash_common_neighbours(self, side: int) -> None:
-        for neighbour, places in self._beside[side].items():
-            if len(places) > _DIRECT:
-                hashed: dict[int, list[tuple[int, int]]] = {}
-                for alias, position in places:
-                    for variant in set(_variant_hashes(self._aliases[alias][2][position])):
-                        hashed.setdefault(variant, []).append((alias, position))
-                self._beside_hashed[side][neighbour] = hashed
+    def _build(self) -> None:
+        self._runs.build(self._exact)
+        if self._tolerant:
+            live = [(i, a) for i, a in enumerate(self._aliases) if a is not None]
+            self._index.build((i, query) for i, alias in live for query in _alias_queries(alias))
 
-    def _find_exact(self, canon: str, found: set[K]) -> None:
-        # Words joined whole (marks at hard boundaries only), then split at every separator, so an
-        # alias may span tight separators ("pika-chu") or end at one ("Link's"). The doubled mark
-        # between the two copies keeps a multi-word pattern from straddling them.
-        stream = _anchored(canon.replace(".", "").replace(" ", _MARK))
-        if "." in canon:
-            stream += _anchored(canon.translate(_TO_MARKS))
-        for _, keys in self._automaton.iter(stream):
-            found.update(keys)
+    def _index_typos(self, index: int) -> None:
+        alias = self._aliases[index]
+        if self._tolerant and alias is not None:
+            for query in _alias_queries(alias):
+                self._index.add(index, query)
 
-    def _typo_keys(self, text: str, hashes: list[int]) -> tuple[K, ...]:
-        """Keys of the aliases within one edit of `text` (whose variant hashes are given)."""
-        # A four-letter word can only be a five-letter alias missing a letter: its own hash.
-        probe = hashes if len(text) >= MIN_TYPO_LETTERS else hashes[:1]
-        typos, hits, keys = self._typos, self._typos.keys() & probe, set()
-        for variant, hashed in enumerate(probe):
-            if hashed not in hits:
+    # ---------------------------------------------------------------- matching
+
+    def _match_candidates(self, prompt: list[Token], found: list[Candidate]) -> Iterable[Match[K]]:
+        fuzzy: dict[str, list[Candidate]] = {}
+        exact = self._exact
+        for candidate in found:
+            plain, _, _, flags = candidate
+            letters = _matching(plain)
+            if letters in exact:
+                for index in exact[letters]:
+                    alias = self._aliases[index]
+                    if alias is not None and alias.plain != plain and _as_written(prompt, candidate):
+                        continue  # a word of the language is read as written: "hill" is not "Hili"
+                    yield from self._hit(prompt, index, candidate, self._exact_kind(prompt, candidate, index))
+            if flags & FUZZY and len(letters) >= MIN_TYPO_LETTERS - 1:  # "Zeld": a letter short
+                fuzzy.setdefault(plain, []).append(candidate)
+        if fuzzy:
+            yield from self._typo_matches(prompt, fuzzy)
+
+    def _typo_matches(self, prompt: list[Token], fuzzy: dict[str, list[Candidate]]) -> Iterable[Match[K]]:
+        words = list(fuzzy)
+        queries: list[Query] = []
+        owners: list[int] = []
+        for at, word in enumerate(words):
+            flags = fuzzy[word][0][3]
+            for query in _prompt_queries(word, foreign=bool(flags & FOREIGN)):
+                queries.append(query)
+                owners.append(at)
+        foreign = {word for word in words if any(c[3] & FOREIGN for c in fuzzy[word])}
+        for query_at, alias_index in self._index.lookup(queries):
+            alias, (kind, form, _) = self._aliases[alias_index], queries[query_at]
+            if alias is None:
                 continue
-            held = typos[hashed]
-            for code in (held,) if isinstance(held, int) else held:
-                alias, place = divmod(code, _PLACES)
-                if variant and place not in (_WHOLE, len(text) - variant):
-                    continue  # a deletion at another place than the text's: two edits apart
-                key, letters, _ = self._aliases[alias]
-                if _shares_an_edit(text, letters):
-                    keys.add(key)
-        return tuple(keys)
+            word = words[owners[query_at]]
+            backwards = False
+            if kind == _SPELLING and _within(form, alias.letters, _allowed_edits(alias.letters)):
+                match_kind = MatchKind.FUZZY
+            elif kind == _SPELLING and _within(form, alias.letters[::-1], _backwards_edits(alias.letters)):
+                match_kind, backwards = MatchKind.FUZZY, True
+            elif kind == _SOUND and _within(form, sound_form(alias.plain), _sound_edits(form, word in foreign)):
+                match_kind = MatchKind.PHONETIC
+            elif kind == _SKELETON and _loosely(form, loose_form(alias.plain)):
+                match_kind = MatchKind.TRANSLITERATED
+            else:
+                continue
+            for candidate in fuzzy[word]:
+                if backwards and not candidate[3] & PLAIN:
+                    continue  # a name written backwards is a word of its own, not a piece of a hashtag
+                if match_kind is not MatchKind.TRANSLITERATED or candidate[3] & FOREIGN:
+                    yield from self._hit(prompt, alias_index, candidate, _fuzzy_kind(candidate, match_kind))
+
+    @staticmethod
+    def _plain_of(prompt: list[Token], candidate: tuple[str, int, int, int]) -> str:
+        _, first, size, _ = candidate
+        return "".join(token.letters for token in prompt[first : first + size])
+
+    def _exact_kind(self, prompt: list[Token], candidate: Candidate, index: int) -> MatchKind:
+        _, position, size, flags = candidate
+        alias = self._aliases[index]
+        if flags & FOREIGN:
+            return MatchKind.TRANSLITERATED
+        text = " ".join(token.raw for token in prompt[position : position + size])
+        if alias is not None and flags & PLAIN and text.casefold().strip(_PUNCTUATION) == alias.text.casefold():
+            return MatchKind.EXACT
+        return MatchKind.NORMALISED
+
+    def _hit(self, prompt: list[Token], index: int, candidate: Candidate, kind: MatchKind) -> Iterable[Match[K]]:
+        alias = self._aliases[index]
+        if alias is None or (not self._tolerant and candidate[2] > 1 and candidate[2] != alias.words):
+            return  # a word list matches its words as written, not glued across spaces
+        _, position, size, _ = candidate
+        text = " ".join(token.raw for token in prompt[position : position + size])
+        yield Match(alias.key, kind, text, alias.text, position)
+
+    def _described(self, prompt: list[Token]) -> list[Match[K]]:
+        if not self._traits:
+            return []
+        words = [token.letters for token in prompt]  # descriptors are everyday words: spelled as they are
+        seen: dict[K, dict[str, Match[K]]] = {}
+        for position, word in enumerate(words):
+            for trait_words, key, trait in self._traits.get(word, []) + self._traits.get(word.rstrip("s"), []):
+                span = words[position : position + len(trait_words)]
+                if len(span) == len(trait_words) and all(map(_same_word, span, trait_words)):
+                    text = " ".join(token.raw for token in prompt[position : position + len(span)])
+                    seen.setdefault(key, {}).setdefault(trait, Match(key, MatchKind.DESCRIBED, text, trait, position))
+        return [m for key, traits in seen.items() if len(traits) >= self._thresholds[key] for m in traits.values()]
 
 
-def _shares_an_edit(text: str, target: str) -> bool:
-    """Whether `text` is one edit from `target`, given a shared variant hash that says so: false
-    only if 64-bit hashes collide, which costs a comparison to rule out."""
-    if len(text) != len(target):
-        return abs(len(text) - len(target)) == 1
-    return text == target or bool(sum(map(ne, text, target)) == 1)
+_RANK = {kind: rank for rank, kind in enumerate(MatchKind)}
 
 
-def _fits(words: list[str], index: int, alias_words: tuple[str, ...], at: int) -> bool:
-    """Whether alias word `at`, one edit from prompt word `index`, has its other words around it."""
-    if abs(len(words[index]) - len(alias_words[at])) > 1:
-        return False  # the usual answer, cheapest first
-    if len(alias_words) == 2:  # the other word is the exact neighbour the caller came from
-        return _within_one_edit(words[index], alias_words[at])
-    before, after = alias_words[:at], alias_words[at + 1 :]
-    return (
-        index >= len(before)
-        and tuple(words[index - len(before) : index]) == before
-        and tuple(words[index + 1 : index + 1 + len(after)]) == after
-        and _within_one_edit(words[index], alias_words[at])
-    )
+def _same_word(word: str, trait_word: str) -> bool:
+    """Equal, or one is the other's plural ("tentacle" in a prompt for the trait "tentacles")."""
+    return word == trait_word or word.rstrip("s") == trait_word.rstrip("s") or word.removesuffix("es") == trait_word
 
 
-_Looks = tuple[int, int, int]  # masks: lengths (bit n: n letters), first letters, last letters
+def _as_written(prompt: list[Token], candidate: Candidate) -> bool:
+    """Whether a candidate is words of the language, written as such (not "E1sa" for "Elsa")."""
+    plain, first, size, flags = candidate
+    if flags & PLAIN:
+        return all(token.known for token in prompt[first : first + size])
+    return is_known_word(plain)
 
 
-def _bit(letter: str) -> int:
-    return 1 << (ord(letter) - 97)
-
-
-def _may_be_one_edit_from(word: str, looks: _Looks | None) -> bool:
-    """A cheap necessary condition: one edit changes the length by at most one, and the first
-    letter or the last, not both."""
-    if looks is None:
+def _within(text: str, target: str, edits: int) -> bool:
+    if abs(len(text) - len(target)) > edits:
         return False
-    sizes, firsts, lasts = looks
-    return bool(sizes >> (len(word) - 1) & 7) and bool(firsts & _bit(word[0]) or lasts & _bit(word[-1]))
+    return bool(DamerauLevenshtein.distance(text, target, score_cutoff=edits) <= edits)
 
 
-class _Scan(Generic[K]):
-    """The word-level half of one `Detector.find`: typos, and runs of pieces inside words."""
+def _loosely(skeleton: str, target: str) -> bool:
+    if len(target) < MIN_LOOSE_LETTERS:
+        return skeleton == target
+    return _within(skeleton, target, 1)
 
-    def __init__(self, detector: Detector[K], words: list[str], found: set[K]) -> None:
-        self.detector, self.words, self.found = detector, words, found
-        self.hashes: dict[str, list[int]] = {}
-        self.typo_keys: dict[str, tuple[K, ...]] = {}
 
-    def run(self) -> None:
-        detector, found, hashes = self.detector, self.found, self.hashes
-        indexed, shortest, longest = detector._typos.keys(), MIN_TYPO_LETTERS - 1, detector._longest
-        for word in dict.fromkeys(self.words):  # a word's typo matches do not depend on where it is
-            if "." in word:
-                self.pieces(word.split("."))
-            elif shortest < len(word) <= longest:  # the hot loop: self.typos(word), inlined
-                variants = hashes[word] = _variant_hashes(word)
-                if not indexed.isdisjoint(variants):
-                    found.update(detector._typo_keys(word, variants))
-            elif len(word) == shortest and hash(tuple(word)) in indexed:  # an alias less a letter
-                found.update(detector._typo_keys(word, self.variants(word)))
-        present, (right_of, left_of) = set(self.words), detector._beside_looks
-        anchors = (right_of.keys() & present) | (left_of.keys() & present)
-        if anchors:  # exact words of multi-word aliases: the words beside them may be typo'd
-            self.besides(anchors)
+def _fuzzy_kind(candidate: Candidate, kind: MatchKind) -> MatchKind:
+    return MatchKind.TRANSLITERATED if candidate[3] & FOREIGN else kind
 
-    def besides(self, anchors: set[str]) -> None:
-        words, (right_of, left_of) = self.words, self.detector._beside_looks
-        for index in compress(count(), map(anchors.__contains__, words)):
-            if index + 1 < len(words) and _may_be_one_edit_from(words[index + 1], right_of.get(words[index])):
-                self.beside(index + 1, _LEFT)
-            if index and _may_be_one_edit_from(words[index - 1], left_of.get(words[index])):
-                self.beside(index - 1, _RIGHT)
 
-    def beside(self, index: int, side: int) -> None:
-        """Word `index` as a typo'd word of a multi-word alias, the exact word on `side` of it."""
-        words, detector = self.words, self.detector
-        neighbour = words[index - 1 if side == _LEFT else index + 1]
-        places = detector._beside[side].get(neighbour, ())
-        if len(places) > _DIRECT:  # a common word: only the places whose hash the word shares
-            hashed, variants = detector._beside_hashed[side][neighbour], self.variants(words[index])
-            if hashed.keys().isdisjoint(variants):
-                return
-            places = [place for variant in hashed.keys() & variants for place in hashed[variant]]
-        for alias, position in places:
-            key, _, alias_words = detector._aliases[alias]
-            if _fits(words, index, alias_words, position):
-                self.found.add(key)
-
-    def pieces(self, pieces: list[str]) -> None:
-        """Runs of pieces of one word: the exact scan only saw single pieces and the whole word."""
-        for start in range(len(pieces)):
-            text = ""
-            for end in range(start + 1, len(pieces) + 1):
-                text += pieces[end - 1]
-                if len(text) > self.detector._longest:
-                    break
-                if 1 < end - start < len(pieces):
-                    self.found.update(self.detector._automaton.get(_anchored(text), ()))
-                if len(text) >= MIN_TYPO_LETTERS - 1:
-                    self.found.update(self.typos(text))
-
-    def variants(self, text: str) -> list[int]:
-        hashes = self.hashes.get(text)
-        if hashes is None:
-            hashes = self.hashes[text] = _variant_hashes(text[: _LONGEST_WINDOW + 1])
-        return hashes
-
-    def typos(self, text: str) -> tuple[K, ...]:
-        keys = self.typo_keys.get(text)
-        if keys is None:
-            keys = self.typo_keys[text] = self.detector._typo_keys(text, self.variants(text))
-        return keys
+_PUNCTUATION = ".,;:!?\"'()[]{}“”‘’«»"
+_MENTION = re.compile(r"(?<![\w@])@([a-z0-9_]{3,30})(?!\w)")
 
 
 def find_mentions(text: str) -> list[str]:
@@ -427,5 +358,5 @@ def find_mentions(text: str) -> list[str]:
     Works on the raw text (the name normalisation would read "@" as "a"), after NFKC and mapping
     look-alike letters, so "＠ｌｅｎａ" and a Cyrillic "а" in a handle still name the user.
     """
-    folded = unicodedata.normalize("NFKC", text).translate(_MENTION_FOLD).lower()
+    folded = unicodedata.normalize("NFKC", text).translate(MENTION_FOLD).lower()
     return list(dict.fromkeys(_MENTION.findall(folded)))

@@ -19,12 +19,30 @@ class AccountKind(StrEnum):
     ESCROW = "ESCROW"
     FUNDING = "FUNDING"
     ADVERTISING = "ADVERTISING"
+    # Money out and disputes (RULES §8-9, migration 0014).
+    CLAIM_HELD = "CLAIM_HELD"  # view revenue credited while a claim is open
+    RECEIVABLE = "RECEIVABLE"  # what users owe after reversals their wallets could not cover (≤ 0)
+    PAYOUT_CLEARING = "PAYOUT_CLEARING"  # requested payouts until the provider settles them
+    PAID_OUT = "PAID_OUT"  # money that left the platform
 
 
 # One account each, without an owner.
-SYSTEM_KINDS = frozenset({AccountKind.PLATFORM, AccountKind.ESCROW, AccountKind.FUNDING, AccountKind.ADVERTISING})
+SYSTEM_KINDS = frozenset(
+    {
+        AccountKind.PLATFORM,
+        AccountKind.ESCROW,
+        AccountKind.FUNDING,
+        AccountKind.ADVERTISING,
+        AccountKind.CLAIM_HELD,
+        AccountKind.RECEIVABLE,
+        AccountKind.PAYOUT_CLEARING,
+        AccountKind.PAID_OUT,
+    }
+)
 # Money enters the ledger from these, so their balances run negative; every other balance is ≥ 0.
 SOURCE_KINDS = frozenset({AccountKind.FUNDING, AccountKind.ADVERTISING})
+# The receivable mirrors the debts users owe, so it runs negative too.
+NEGATIVE_KINDS = SOURCE_KINDS | {AccountKind.RECEIVABLE}
 # Balances kept exact row by row, so that a post can refuse an overdraft under concurrency. The other
 # accounts are only ever credited, or debited by the system of what it credited them (escrow), and
 # many transactions touch them at once: their changes wait as pending rows until folded in.
@@ -37,6 +55,12 @@ class LedgerKind(StrEnum):
     GENERATION_REFUND = "GENERATION_REFUND"
     LICENSE_FEE = "LICENSE_FEE"
     VIEW_REVENUE = "VIEW_REVENUE"
+    CLAIM_RELEASE = "CLAIM_RELEASE"
+    PAYMENT_REVERSAL = "PAYMENT_REVERSAL"
+    DEBT_REPAYMENT = "DEBT_REPAYMENT"
+    PAYOUT = "PAYOUT"
+    PAYOUT_PAID = "PAYOUT_PAID"
+    PAYOUT_FAILED = "PAYOUT_FAILED"
 
 
 @dataclass(frozen=True)
@@ -69,6 +93,8 @@ def net_postings(postings: Iterable[Posting]) -> tuple[Posting, ...]:
 SIGNATURE_HEADER = "Fanreel-Signature"
 SIGNATURE_TOLERANCE_SECONDS = 300
 PAYMENT_SUCCEEDED = "payment.succeeded"
+# Reversals of a payment (RULES §9): the event type → the reversal kind recorded.
+PAYMENT_REVERSALS = {"payment.refunded": "REFUNDED", "payment.disputed": "DISPUTED"}
 PAYMENT_CURRENCY = "USD"
 # A sanity bound (USD 1M) that also keeps the FUNDING source far from bigint's limits.
 MAX_PAYMENT_MICROS = 1_000_000_000_000
@@ -189,3 +215,29 @@ def parse_payment(event: WebhookEvent) -> Payment:
     if currency != PAYMENT_CURRENCY:
         raise InvalidEvent(f"data.currency must be {PAYMENT_CURRENCY}")
     return Payment(event.id, user_ref, amount)
+
+
+@dataclass(frozen=True)
+class Reversal:
+    """A refund or chargeback of the payment whose event id is `payment_id`."""
+
+    event_id: str
+    kind: str  # REFUNDED or DISPUTED
+    user_ref: str
+    amount_micros: int
+    payment_id: str
+
+
+def parse_reversal(event: WebhookEvent) -> Reversal:
+    """The reversal a payment.refunded or payment.disputed event reports; InvalidEvent when unusable."""
+    payment = parse_payment(event)  # the same user_id, amount_micros and currency rules
+    payment_id = event.data.get("payment_id")
+    if not isinstance(payment_id, str) or not 1 <= len(payment_id) <= MAX_EVENT_ID_LENGTH:
+        raise InvalidEvent("data.payment_id must be the id of the payment.succeeded event reversed")
+    return Reversal(event.id, PAYMENT_REVERSALS[event.type], payment.user_ref, payment.amount_micros, payment_id)
+
+
+def split_reversal(amount_micros: int, wallet_micros: int) -> tuple[int, int]:
+    """(taken from the wallet, left as debt) of a reversal: the wallet pays what it can."""
+    taken = max(0, min(amount_micros, wallet_micros))
+    return taken, amount_micros - taken

@@ -242,6 +242,8 @@ class CharacterFacts:
     holder_id: UUID
     holder_kind: HolderKind
     policy: Policy  # the current version
+    # The holder is VERIFIED (RULES §11): only then is the character detected, and its share and fee paid.
+    verified: bool = True
 
 
 @dataclass(frozen=True)

@@ -54,7 +54,8 @@ def quote(
 
     `generations_today` counts the creator's generations earlier this UTC day, not this one: the base
     price is waived while it is below `free_per_day`. Each character's current-policy fee is added
-    unless the creator is a member of its holder; a character listed twice pays once.
+    unless the creator is a member of its holder or the holder is not verified; a character listed twice
+    pays once.
     """
     if min(duration_seconds, price_per_second_micros, generations_today, free_per_day) < 0:
         raise ValueError("quote inputs must not be negative")
@@ -67,7 +68,7 @@ def _fees(characters: Iterable[CharacterFacts], member_holder_ids: frozenset[UUI
     fees: dict[UUID, Fee] = {}
     for character in characters:
         micros = character.policy.generation_fee_micros
-        if character.holder_id in member_holder_ids or micros <= 0:
+        if character.holder_id in member_holder_ids or micros <= 0 or not character.verified:
             continue
         fees.setdefault(character.character_id, Fee(character.character_id, character.holder_id, micros))
     return tuple(fees.values())

@@ -58,6 +58,9 @@ class LicenseShare:
 class Ancestor:
     video_id: UUID
     creator_id: UUID
+    # False once the ancestor's video is TAKEN_DOWN or DELETED (RULES §11): skipped from then on,
+    # like an ancestor by the video's own creator.
+    earning: bool = True
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ def split(
     gets the amount the skipped one would have had (a₁, then a₂ ...), and up to `remix_ancestor_depth`
     other creators are paid. Self-remixing therefore cannot dilute what earlier creators are owed.
     The caller must pass the chain far enough to hold `remix_ancestor_depth` other creators (or all
-    of it); extra entries are ignored.
+    of it); extra entries are ignored. Ancestors not `earning` are skipped the same way.
     """
     if qualified_views < 0 or any(not 0 <= lic.share_bps <= BPS for lic in licenses):
         raise ValueError("views must not be negative and shares must be 0..10000 bps")
@@ -98,7 +101,7 @@ def split(
     platform = gross * config.platform_fee_bps // BPS
     holders = _holder_amounts(gross, licenses, config.holders_cap_bps)
     pool = gross - platform - sum(amount for _, amount in holders)
-    paid = _ancestor_amounts(pool, [a for a in ancestors if a.creator_id != creator_id], config)
+    paid = _ancestor_amounts(pool, [a for a in ancestors if a.creator_id != creator_id and a.earning], config)
     creator = pool - sum(amount for _, amount in paid)
     return Split(gross, platform, holders, paid, creator)
 

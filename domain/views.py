@@ -32,6 +32,8 @@ DEVICE_NAMESPACE = UUID("6f0c8d1e-2a4b-5c6d-8e9f-0a1b2c3d4e5f")
 class ViewConfig:
     qualify_ms: int = 3000
     max_qualified_per_day: int = 1000
+    # RULES §11: anonymous views qualifying per client IP and UTC day (None or 0: no cap).
+    max_anonymous_per_ip_per_day: int | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class Viewer:
 
     id: UUID
     user_id: UUID | None
+    # The registered device (domain.devices) an anonymous viewer is; None for a signed-in user.
+    device_id: UUID | None = None
 
     @classmethod
     def user(cls, user_id: UUID) -> Viewer:
@@ -50,6 +54,10 @@ class Viewer:
         if not DEVICE_ID.fullmatch(device_id):
             raise ValueError("a device id is 8-128 letters, digits or . _ : -")
         return cls(uuid.uuid5(DEVICE_NAMESPACE, device_id), None)
+
+    @classmethod
+    def registered(cls, device_id: UUID) -> Viewer:
+        return cls(uuid.uuid5(DEVICE_NAMESPACE, device_id.hex), None, device_id)
 
     @property
     def anonymous(self) -> bool:
@@ -73,7 +81,14 @@ class VideoFacts(NamedTuple):
     published_at: datetime | None
     unpublished_at: datetime | None
     duration_seconds: int
-    viewer_is_member: bool  # of a holder of one of the video's characters
+    # Of a holder of one of the video's characters; for a device: it was used while signed in as the
+    # creator or as such a member (RULES §11), so its views are theirs.
+    viewer_is_member: bool
+
+    @property
+    def max_watched_ms(self) -> int:
+        """RULES §11: a view counts at most the video's duration and one second."""
+        return self.duration_seconds * 1000 + 1000
 
     def recordable_by(self, viewer: Viewer) -> bool:
         """Views of videos the viewer could ever have watched: once published, or their own or their holders'."""
@@ -99,6 +114,7 @@ class Stored(NamedTuple):
     video_id: UUID
     occurred_at: datetime
     qualified: bool
+    watched_ms: int  # as sent, at most the video's duration + 1 s
 
 
 @dataclass(frozen=True)
@@ -110,6 +126,14 @@ class Plan:
     @property
     def qualified(self) -> int:
         return sum(1 for s in self.stored if s.qualified)
+
+    def qualified_per_day(self) -> dict[date, int]:
+        days: dict[date, int] = {}
+        for s in self.stored:
+            if s.qualified:
+                day = utc_day(s.occurred_at)
+                days[day] = days.get(day, 0) + 1
+        return days
 
 
 def utc_day(at: datetime) -> date:
@@ -160,12 +184,14 @@ def plan(
     stored_ids: Iterable[str],
     days: ViewerDays,
     config: ViewConfig,
+    ip_days: Mapping[date, int] | None = None,
 ) -> Plan:
     """Refused, duplicate or stored, and qualified or not, for each event of one call.
 
     `stored_ids` are the viewer's client event ids already stored (among this call's); `days` the
-    viewer's qualified views already stored on the days concerned. Events qualify in the order they
-    happened (then the order sent): the first of a video and day, while the day's cap is not reached.
+    viewer's qualified views already stored on the days concerned; `ip_days` (anonymous viewers) the
+    qualified anonymous views of the client's IP on those days. Events qualify in the order they
+    happened (then the order sent): the first of a video and day, while the day's caps are not reached.
     """
     errors: list[FieldError] = []
     seen = set(stored_ids)
@@ -183,8 +209,12 @@ def plan(
         else:
             seen.add(event.client_event_id)
             accepted.append((index, event, facts, event.occurred_at or now))
-    qualified = _qualify(accepted, viewer, days, config)
-    stored = tuple(Stored(index, event, facts.id, at, index in qualified) for index, event, facts, at in accepted)
+    ip_cap = config.max_anonymous_per_ip_per_day if viewer.anonymous and ip_days is not None else None
+    qualified = _qualify(accepted, viewer, days, config, (ip_cap, dict(ip_days or {})))
+    stored = tuple(
+        Stored(index, event, facts.id, at, index in qualified, min(event.watched_ms, facts.max_watched_ms))
+        for index, event, facts, at in accepted
+    )
     return Plan(stored, duplicates, tuple(errors))
 
 
@@ -202,7 +232,9 @@ def _qualify(
     viewer: Viewer,
     days: ViewerDays,
     config: ViewConfig,
+    ip: tuple[int | None, dict[date, int]],
 ) -> set[int]:
+    ip_cap, ip_counts = ip
     counts = dict(days.counts)
     taken = set(days.videos)
     qualified: set[int] = set()
@@ -213,6 +245,9 @@ def _qualify(
             continue
         if counts.get(day, 0) >= config.max_qualified_per_day:
             continue
+        if ip_cap is not None and ip_counts.get(day, 0) >= ip_cap:
+            continue
+        ip_counts[day] = ip_counts.get(day, 0) + 1
         taken.add((day, facts.id))
         counts[day] = counts.get(day, 0) + 1
         qualified.add(index)

@@ -19,7 +19,7 @@ from db.migrate import migrate
 from db.pool import create_pool
 from embedded import EmbeddedServices
 from settings import Settings
-from tests.helpers import GraphQLClient
+from tests.helpers import TEST_DEVICE_SECRET, GraphQLClient
 
 ROOT = Path(__file__).resolve().parent.parent
 # Never 0: the CI's Redis may serve other things on its default db. FANREEL_TEST_REDIS_DB lets two
@@ -76,6 +76,17 @@ def settings(database_url: str, server_urls: tuple[str, str], tmp_path_factory: 
         media_dir=media,
         public_base_url="http://test",
         payment_webhook_secret="test-webhook-secret",
+        # The suite signs up, logs in and records views from one address far faster than people do;
+        # the limits themselves are tested at their edges in tests/api/hardening/.
+        rate_limit_bucket_size=10_000_000,
+        sign_up_bucket_size=100_000,
+        record_views_bucket_size=100_000,
+        log_in_free_failures=1000,
+        log_in_free_failures_per_ip=1000,
+        device_token_secret=TEST_DEVICE_SECRET,
+        # Every test client is 127.0.0.1: tests of the per-IP cap build an app of their own with it.
+        max_qualified_anon_views_per_ip_per_day=1_000_000,
+        media_status_cache_seconds=0,  # a status change shows on /media at once, with no waiting
     )
 
 
@@ -121,7 +132,7 @@ async def app(settings: Settings) -> AsyncIterator[Starlette]:
 
 
 @pytest.fixture
-async def client(app: Starlette, clean_state: None) -> AsyncIterator[GraphQLClient]:
+async def client(app: Starlette, clean_state: None, db_pool: asyncpg.Pool) -> AsyncIterator[GraphQLClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
-        yield GraphQLClient(http)
+        yield GraphQLClient(http, db_pool)

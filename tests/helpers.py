@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,8 +33,9 @@ class Result:
 
 
 class GraphQLClient:
-    def __init__(self, http: httpx.AsyncClient) -> None:
+    def __init__(self, http: httpx.AsyncClient, pool: Any = None) -> None:
         self.http = http
+        self.pool = pool  # the test database, for factories that stand in for an operator
 
     async def post(self, body: Any, *, token: str | None = None, headers: dict[str, str] | None = None) -> Result:
         all_headers = dict(headers or {})
@@ -46,6 +48,25 @@ class GraphQLClient:
         self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None, **kwargs: Any
     ) -> Result:
         return await self.post({"query": query, "variables": variables or {}}, token=token, **kwargs)
+
+
+REGISTER_DEVICE = "mutation { registerDevice { deviceToken userErrors { code } } }"
+# conftest's settings sign device tokens with this secret; `device_token` mints one as registerDevice would.
+TEST_DEVICE_SECRET = "test-device-token-secret"
+
+
+async def register_device(client: GraphQLClient, *, token: str | None = None) -> str:
+    """A device token from registerDevice (signed in as `token`'s user, if given)."""
+    result = await client.execute(REGISTER_DEVICE, token=token)
+    device: str = result.data["registerDevice"]["deviceToken"]
+    return device
+
+
+def device_token() -> str:
+    """A valid token of a new device without a round trip, for tests that need thousands of viewers."""
+    from domain.devices import issue_token
+
+    return issue_token(TEST_DEVICE_SECRET, uuid.uuid4())
 
 
 SIGN_UP = """
@@ -110,11 +131,20 @@ mutation CreateCharacter($input: CreateCharacterInput!) {
 """
 
 
-async def create_holder(client: GraphQLClient, owner: Account, name: str = "Northwind Studios") -> str:
+async def create_holder(
+    client: GraphQLClient, owner: Account, name: str = "Northwind Studios", *, verified: bool = True
+) -> str:
+    """A holder of `owner`, VERIFIED (as an operator would) unless told otherwise."""
+    from api.ids import decode_id
+
     result = await client.execute(CREATE_HOLDER, {"name": name}, token=owner.token)
     payload = result.data["createHolder"]
     assert payload["userErrors"] == [], payload["userErrors"]
     holder_id: str = payload["holder"]["id"]
+    if verified:
+        await client.pool.execute(
+            "UPDATE holders SET verification = 'VERIFIED' WHERE id = $1", decode_id(holder_id, "Holder")
+        )
     return holder_id
 
 

@@ -16,9 +16,11 @@ from uuid import UUID
 import asyncpg
 from redis.asyncio import Redis
 
-from db.generation import settle
+from db.generation import refund, settle
 from db.queries import activity, videos
+from db.remix import reevaluate
 from domain.activity import ActivityKind
+from domain.policy import Decision
 from workers import keys
 
 
@@ -73,6 +75,8 @@ class Drafter:
             drafted = await videos.set_drafted(
                 conn, [(r.claimed.video.id, r.media, r.model) for r in first.values()], generator=self._generator
             )
+            left = [r for video_id, r in first.items() if video_id not in {video.id for video in drafted}]
+            failed = await self._recheck(conn, left, drafted) if left else []
             await settle(conn, [(video, first[video.id].claimed.fees_by_holder()) for video in drafted])
             events = [
                 await activity.record(
@@ -85,5 +89,28 @@ class Drafter:
                 for video in drafted
             ]
         statuses = {keys.video_status_channel(video.id): "DRAFT" for video in drafted}
+        statuses |= {keys.video_status_channel(video_id): "FAILED" for video_id in failed}
         await activity.publish_all(self._redis, events, also=statuses)
         return {video.id for video in drafted}
+
+    async def _recheck(self, conn: asyncpg.Connection, left: list[Rendered], drafted: list[videos.Video]) -> list[UUID]:
+        """RULES §11: a video whose character published a policy version after it was licensed (while
+        it rendered) is re-evaluated before it becomes a draft: DENY → FAILED and refunded in full;
+        otherwise it is drafted (appended to `drafted`). The ids failed. Videos no longer
+        GENERATING (another run finished or failed them) are left as they are."""
+        failed, keep = [], []
+        for rendered in left:
+            video = await videos.lock_video(conn, video_id=rendered.claimed.video.id)
+            if video is None or video.status != "GENERATING":
+                continue
+            decision = await reevaluate(conn, video)
+            if decision.decision is Decision.DENY:
+                reasons = "; ".join(reason.message for reason in decision.denial_reasons)
+                await videos.set_status(conn, video_id=video.id, status="FAILED", reason=f"Refused: {reasons}")
+                await refund(conn, video)
+                failed.append(video.id)
+            else:
+                keep.append((video.id, rendered.media, rendered.model))
+        if keep:
+            drafted += await videos.set_drafted(conn, keep, generator=self._generator, policies_rechecked=True)
+        return failed

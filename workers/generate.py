@@ -128,7 +128,22 @@ async def fail(pool: asyncpg.Pool, redis: ArqRedis, video_id: UUID, reason: str)
 async def _finish(job: Job, claimed: videos.Claimed, media: videos.Media, model: str) -> str:
     """DRAFT and settled, with the other videos this worker finished meanwhile (workers/drafting.py)."""
     drafted = await job.drafter.draft(Rendered(claimed, media, model))
+    if not drafted:
+        await _discard_unused(job, claimed.video.id, media)
     return "drafted" if drafted else "superseded"  # superseded: another run finished or failed it; that stands
+
+
+# A video no run can draft any more (only GENERATING ones are drafted) and that holds no media.
+UNUSED = "SELECT media_key IS NULL AND status IN ('TAKEN_DOWN', 'DELETED', 'FAILED') FROM videos WHERE id = $1"
+
+
+async def _discard_unused(job: Job, video_id: UUID, media: videos.Media) -> None:
+    """The files this run stored for a video that was taken down, deleted or failed while it rendered
+    (RULES §11: no media is left behind). A run that lost to another run of the same generation keeps
+    them: the winner's media has the same keys."""
+    if await job.pool.fetchval(UNUSED, video_id):
+        for key in (media.key, media.thumbnail_key, media.manifest_key):
+            await job.storage.delete(key)
 
 
 def provenance(claimed: videos.Claimed, *, generator: str) -> dict[str, Any]:

@@ -14,9 +14,10 @@ from arq.cron import cron
 from db.catalog import Catalog
 from db.pool import create_pool
 from settings import Settings
-from workers import credit, generate, housekeeping, keys, restrict, trending
+from workers import claims, credit, generate, housekeeping, keys, media_removal, payouts, restrict, trending
 from workers.drafting import Drafter
 from workers.generators import build_generator
+from workers.payout_provider import build_payout_provider
 from workers.storage import storage_for
 from workers.worker import Worker
 
@@ -37,6 +38,7 @@ async def on_startup(ctx: dict[str, Any]) -> None:
         poll_seconds=settings.generator_http_poll_seconds,
         timeout_seconds=settings.generator_http_timeout_seconds,
     )
+    ctx["payout_provider"] = build_payout_provider(settings)
     ctx["drafter"] = Drafter(ctx["pool"], ctx["redis"], generator=ctx["generator"].name)
 
 
@@ -72,6 +74,11 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             housekeeping.purge_expired_tokens,
             housekeeping.fold_pending_balances,
             credit.credit_views,
+            claims.resolve_claim_deadlines,
+            payouts.send_payout,
+            payouts.reconcile_payouts,
+            media_removal.remove_due_media,
+            media_removal.remove_video_media,
         ],
         "cron_jobs": [
             cron(generate.reconcile, second=every(settings.reconcile_interval_seconds), run_at_startup=True),
@@ -79,6 +86,9 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             cron(housekeeping.purge_expired_tokens, minute={7}, second={0}),
             cron(housekeeping.fold_pending_balances, second=every(FOLD_INTERVAL_SECONDS)),
             cron(credit.credit_views, second=every(settings.credit_interval_seconds), run_at_startup=True),
+            cron(claims.resolve_claim_deadlines, second=every(settings.claim_deadline_interval_seconds)),
+            cron(payouts.reconcile_payouts, second=every(settings.reconcile_interval_seconds), run_at_startup=True),
+            cron(media_removal.remove_due_media, minute=set(range(3, 60, 10)), second={0}),
         ],
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "queue_name": keys.QUEUE,

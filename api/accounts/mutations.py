@@ -12,6 +12,7 @@ from api.accounts.types import User
 from api.auth import hash_password, needs_rehash, new_token, verify_password
 from api.context import Info
 from api.errors import Unauthenticated, UserError, constraint_error, user_errors
+from api.limits.login import LogInGuard
 from db.queries import tokens, users
 from domain.accounts import validate_sign_up
 from domain.errors import DomainError, ErrorCode, FieldError
@@ -76,12 +77,17 @@ class AccountMutations:
 
     @strawberry.mutation
     async def log_in(self, info: Info, input: LogInInput) -> AuthPayload:
+        guard = LogInGuard(info.context, input.handle_or_email)  # back-off after failures (api/limits/login.py)
+        if await guard.locked():
+            return AuthPayload(user_errors=user_errors(DomainError(BAD_CREDENTIALS)))
         async with info.context.pool.acquire() as conn:
             found = await users.get_credentials(conn, handle_or_email=input.handle_or_email)
             # The same error, after the same work, whether the account exists or not.
             password_ok = await verify_password(found[1] if found else None, input.password)
             if found is None or not password_ok:
+                await guard.failed()
                 return AuthPayload(user_errors=user_errors(DomainError(BAD_CREDENTIALS)))
+            await guard.succeeded()
             user_id, password_hash = found
             async with conn.transaction():
                 if needs_rehash(password_hash):

@@ -17,8 +17,10 @@ from db.queries import feed, holders, users, videos
 if TYPE_CHECKING:
     from api.activity.types import Activity
     from api.characters.types import Character
+    from api.claims.types import Claim, ClaimStatusType
     from api.feed.preferences import FeedPreferences
     from api.holders.types import Holder
+    from api.payouts.types import PayoutAccount
     from api.videos.types import Video
     from api.views.types import EarningsReport
     from api.wallet.types import Wallet
@@ -163,3 +165,29 @@ class Viewer:
         from api.safety.queries import blocked_users
 
         return await blocked_users(info, self.user_id, first, after)
+
+    @strawberry.field(description="Claims and appeals concerning the viewer's videos, newest first.")
+    async def claims(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: Annotated[ClaimStatusType, strawberry.lazy("api.claims.types")] | None = None,  # type: ignore[valid-type]
+    ) -> Connection[Annotated[Claim, strawberry.lazy("api.claims.types")]]:
+        from api.claims.queries import claims_page
+
+        return await claims_page(info, creator_id=self.user_id, first=first, after=after, status=status)
+
+    @strawberry.field
+    async def payout_account(self, info: Info) -> Annotated[PayoutAccount, strawberry.lazy("api.payouts.types")]:
+        from api.payouts.types import payout_account
+        from db.payouts import Owner
+
+        return await payout_account(info, Owner(user_id=self.user_id))
+
+    @strawberry.field(description="Statement of money in and out for a calendar month (UTC): CSV, downloadable.")
+    async def statement_url(self, info: Info, month: str) -> str | None:
+        from api.statements import statement_url
+        from db.payouts import Owner
+
+        return await statement_url(info, Owner(user_id=self.user_id), month)

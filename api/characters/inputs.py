@@ -3,19 +3,59 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from uuid import UUID
 
 import strawberry
 
 from api.characters.types import Character
+from api.context import Info
 from api.enums import AudienceType, ContentRatingType, RestrictActionType
 from api.errors import UserError, invalid
 from api.ids import decode_id
+from domain.alias_warnings import AliasWarningCode
 from domain.detection import normalize
 from domain.errors import DomainError, FieldError
 from domain.policy import PolicyDraft
 
 MAX_ALIASES = 50
 MAX_ALIAS_LENGTH = 100
+MAX_DESCRIPTORS = 20
+MAX_DESCRIPTOR_LENGTH = 60
+MIN_THRESHOLD, MAX_THRESHOLD = 2, 10
+
+AliasWarningCodeType = strawberry.enum(AliasWarningCode, name="AliasWarningCode")
+
+
+@strawberry.type(
+    name="AliasWarning",
+    description="A name, alias or descriptor that will match prompts the holder may not mean (e.g. an everyday word).",
+)
+class AliasWarning:
+    alias: str
+    code: AliasWarningCodeType  # type: ignore[valid-type]
+    message: str
+    other_id: strawberry.Private[UUID | None]
+
+    @strawberry.field(description="For COLLIDES: the other character it also matches.")
+    async def other(self, info: Info) -> Character | None:
+        row = await info.context.loaders.character.load(self.other_id) if self.other_id else None
+        return Character.from_row(row) if row is not None else None
+
+
+def clean_descriptors(
+    descriptors: list[str] | None, threshold: int | None, errors: list[FieldError]
+) -> list[str] | None:
+    """Stripped descriptors without duplicates (None: not given); problems appended to `errors`."""
+    if threshold is not None and not MIN_THRESHOLD <= threshold <= MAX_THRESHOLD:
+        message = f"The descriptor threshold must be {MIN_THRESHOLD} to {MAX_THRESHOLD}."
+        errors.append(invalid(message, "input", "descriptorThreshold"))
+    if descriptors is None:
+        return None
+    kept = list(dict.fromkeys(d.strip() for d in descriptors))
+    if len(kept) > MAX_DESCRIPTORS or any(not 1 <= len(d) <= MAX_DESCRIPTOR_LENGTH or not normalize(d) for d in kept):
+        message = f"At most {MAX_DESCRIPTORS} descriptors of 1-{MAX_DESCRIPTOR_LENGTH} characters with letters."
+        errors.append(invalid(message, "input", "descriptors"))
+    return kept
 
 
 @strawberry.input
@@ -41,6 +81,8 @@ class CreateCharacterInput:
     aliases: list[str]
     policy: PolicyInput
     description: str | None = None
+    descriptors: list[str] | None = None
+    descriptor_threshold: int | None = None
 
 
 @strawberry.input
@@ -58,6 +100,8 @@ class UpdateCharacterInput:
     name: str | None = None
     aliases: list[str] | None = None
     description: str | None = None
+    descriptors: list[str] | None = None
+    descriptor_threshold: int | None = None
 
 
 @strawberry.input
@@ -74,6 +118,7 @@ class CharacterPayload:
         description="For publishPolicy with onRestrict TAKE_DOWN: how many existing videos were taken down.",
     )
     user_errors: list[UserError] = strawberry.field(default_factory=list)
+    alias_warnings: list[AliasWarning] = strawberry.field(default_factory=list)
 
 
 def policy_draft(raw: PolicyInput) -> PolicyDraft:

@@ -12,6 +12,7 @@ import asyncpg
 import strawberry
 
 from api.characters.inputs import (
+    AliasWarning,
     CharacterPayload,
     CreateCameoInput,
     CreateCharacterInput,
@@ -19,6 +20,7 @@ from api.characters.inputs import (
     PublishPolicyInput,
     UpdateCharacterInput,
     clean_aliases,
+    clean_descriptors,
     policy_draft,
 )
 from api.characters.types import Character
@@ -27,8 +29,11 @@ from api.enums import CharacterKind
 from api.errors import Forbidden, collect, constraint_error, invalid, user_errors
 from api.ids import decode_id
 from db import restrict
+from db.catalog import Catalog
 from db.queries import activity, characters, holders, policies, users
+from db.squatting import is_everyday_name, refuse_taken, taken_names
 from domain.activity import ActivityKind
+from domain.alias_warnings import alias_warnings
 from domain.errors import DomainError, ErrorCode, FieldError
 from domain.policy import HolderKind, Policy, RestrictAction, validate_policy
 from workers import keys
@@ -114,9 +119,12 @@ class CharacterMutations:
                     )
                 errors = _check_name(input.name) + _check_description(input.description)
                 aliases = clean_aliases(input.aliases, errors)
+                descriptors = clean_descriptors(input.descriptors, input.descriptor_threshold, errors)
                 policy = await _validated_policy(conn, input.policy, holder.kind, errors)
                 collect(errors)
                 assert policy is not None
+                catalog = info.context.services.catalog
+                await refuse_taken(conn, catalog, holder_id=holder.id, name=input.name.strip(), aliases=aliases)
                 try:
                     character_id = await characters.insert_character(
                         conn,
@@ -128,10 +136,14 @@ class CharacterMutations:
                 except asyncpg.UniqueViolationError as exc:
                     raise constraint_error(exc, TAKEN_NAME) from exc
                 await characters.replace_aliases(conn, character_id=character_id, aliases=aliases)
+                await characters.set_descriptors(
+                    conn, character_id=character_id, descriptors=descriptors, threshold=input.descriptor_threshold
+                )
                 await policies.publish_policy(conn, character_id=character_id, policy=policy, published_by=viewer_id)
-                return await _payload(conn, character_id)
+                payload = await _payload(conn, character_id)
         except DomainError as error:
             return CharacterPayload(user_errors=user_errors(error))
+        return await _with_warnings(info, payload, character_id, [input.name.strip(), *aliases])
 
     @strawberry.mutation(description="Registers the viewer's own likeness as a CAMEO character under a PERSON holder.")
     async def create_cameo(self, info: Info, input: CreateCameoInput) -> CharacterPayload:
@@ -143,10 +155,15 @@ class CharacterMutations:
                     raise DomainError(ONE_CAMEO)
                 holder = await holders.person_holder(conn, user_id=viewer_id)
                 errors = _check_description(input.description)
-                aliases = clean_aliases([user.handle, f"@{user.handle}", user.display_name, *input.aliases], errors)
+                catalog = info.context.services.catalog
+                required = await _cameo_names(conn, catalog, user, holder.id if holder else None)
+                aliases = clean_aliases([*required, *input.aliases], errors)
                 policy = await _validated_policy(conn, input.policy, HolderKind.PERSON, errors)
                 collect(errors)
                 assert policy is not None
+                await refuse_taken(
+                    conn, catalog, holder_id=holder.id if holder else None, name=None, aliases=input.aliases
+                )
                 if holder is None:
                     try:
                         holder = await holders.insert_holder(
@@ -158,15 +175,17 @@ class CharacterMutations:
                 character_id = await characters.insert_character(
                     conn,
                     holder_id=holder.id,
-                    name=user.display_name,
+                    # Named after the display name only when that is one of its aliases (see _cameo_names).
+                    name=user.display_name if user.display_name in required else user.handle,
                     description=input.description,
                     kind=CharacterKind.CAMEO,
                 )
                 await characters.replace_aliases(conn, character_id=character_id, aliases=aliases)
                 await policies.publish_policy(conn, character_id=character_id, policy=policy, published_by=viewer_id)
-                return await _payload(conn, character_id)
+                payload = await _payload(conn, character_id)
         except DomainError as error:
             return CharacterPayload(user_errors=user_errors(error))
+        return await _with_warnings(info, payload, character_id, aliases)
 
     @strawberry.mutation
     async def update_character(self, info: Info, input: UpdateCharacterInput) -> CharacterPayload:
@@ -176,10 +195,14 @@ class CharacterMutations:
                 row = await _managed_character(conn, viewer_id, input.character_id, ("input", "characterId"))
                 errors = _check_name(input.name) + _check_description(input.description)
                 aliases = None
+                catalog = info.context.services.catalog
                 if input.aliases is not None:
-                    required = await _cameo_aliases(conn, row) if row.kind == CharacterKind.CAMEO else []
+                    required = await _cameo_aliases(conn, catalog, row) if row.kind == CharacterKind.CAMEO else []
                     aliases = clean_aliases([*required, *input.aliases], errors)
+                descriptors = clean_descriptors(input.descriptors, input.descriptor_threshold, errors)
                 collect(errors)
+                name = input.name.strip() if input.name else None
+                await refuse_taken(conn, catalog, holder_id=row.holder_id, name=name, aliases=input.aliases or [])
                 try:
                     await characters.update_character(
                         conn,
@@ -192,9 +215,15 @@ class CharacterMutations:
                     raise constraint_error(exc, TAKEN_NAME) from exc
                 if aliases is not None:
                     await characters.replace_aliases(conn, character_id=row.id, aliases=aliases)
-                return await _payload(conn, row.id)
+                if descriptors is not None or input.descriptor_threshold is not None:
+                    await characters.set_descriptors(
+                        conn, character_id=row.id, descriptors=descriptors, threshold=input.descriptor_threshold
+                    )
+                payload = await _payload(conn, row.id)
         except DomainError as error:
             return CharacterPayload(user_errors=user_errors(error))
+        names = [input.name.strip()] if input.name else []
+        return await _with_warnings(info, payload, row.id, [*names, *(aliases or [])])
 
     @strawberry.mutation(description="Publishes a new, immutable policy version; it governs generations from now on.")
     async def publish_policy(self, info: Info, input: PublishPolicyInput) -> CharacterPayload:
@@ -242,6 +271,19 @@ class CharacterMutations:
         return await _set_approval(info, character_id, handle, approve=False)
 
 
+async def _with_warnings(
+    info: Info, payload: CharacterPayload, character_id: UUID, names: list[str]
+) -> CharacterPayload:
+    """The payload with the warnings about its names, read against the catalog once committed."""
+    async with info.context.pool.acquire() as conn:
+        detector = await info.context.services.catalog.detector(conn)
+    warnings = alias_warnings(names, detector, own=character_id)
+    payload.alias_warnings = [
+        AliasWarning(alias=w.alias, code=w.code, message=w.message, other_id=w.other) for w in warnings
+    ]
+    return payload
+
+
 async def _restrict(
     conn: asyncpg.Connection, character_id: UUID, policy: Policy
 ) -> tuple[int | None, list[activity.Event]]:
@@ -254,12 +296,26 @@ async def _restrict(
     return await restrict.sweep(conn, character_id=character_id, version=policy.version, video_ids=video_ids)
 
 
-async def _cameo_aliases(conn: asyncpg.Connection, row: characters.Character) -> list[str]:
-    """The aliases a cameo always keeps: the person's handle, with and without @, and display name."""
+async def _cameo_aliases(conn: asyncpg.Connection, catalog: Catalog, row: characters.Character) -> list[str]:
+    """The aliases a cameo always keeps (see _cameo_names)."""
     holder = await holders.get_holder(conn, holder_id=row.holder_id)
     assert holder is not None and holder.person_user_id is not None
     (user,) = await users.get_users(conn, user_ids=[holder.person_user_id])
-    return [user.handle, f"@{user.handle}", user.display_name]
+    return await _cameo_names(conn, catalog, user, holder.id)
+
+
+async def _cameo_names(
+    conn: asyncpg.Connection, catalog: Catalog, user: users.User, holder_id: UUID | None
+) -> list[str]:
+    """The person's handle, with and without @, and display name, unless the display name is an
+    everyday word or another character's name (RULES §11): then it would refuse or license every
+    prompt that uses the word, so it is no alias (and the cameo is named after the handle)."""
+    names = [user.handle, f"@{user.handle}"]
+    if is_everyday_name(user.display_name):
+        return names
+    if await taken_names(conn, catalog, names=[user.display_name], holder_id=holder_id, verified_only=False):
+        return names
+    return [*names, user.display_name]
 
 
 async def _set_approval(info: Info, character_id: str, handle: str, *, approve: bool) -> CharacterPayload:

@@ -134,6 +134,8 @@ class Character(Node):
     follower_count: int
     raw_id: strawberry.Private[UUID]
     holder_id: strawberry.Private[UUID]
+    traits: strawberry.Private[tuple[str, ...]] = ()
+    trait_threshold: strawberry.Private[int] = 3
 
     @classmethod
     def from_row(cls, row: characters.Character) -> Character:
@@ -146,7 +148,20 @@ class Character(Node):
             description=row.description,
             kind=row.kind,
             follower_count=row.follower_count,
+            traits=row.descriptors,
+            trait_threshold=row.descriptor_threshold,
         )
+
+    @strawberry.field(
+        description="Distinctive traits; a prompt naming at least descriptorThreshold of them features the "
+        "character (DESCRIBED). Members only."
+    )
+    async def descriptors(self, info: Info) -> list[str] | None:
+        return list(self.traits) if self.holder_id in await info.context.loaders.viewer_holder_ids() else None
+
+    @strawberry.field(description="Members only.")
+    async def descriptor_threshold(self, info: Info) -> int | None:
+        return self.trait_threshold if self.holder_id in await info.context.loaders.viewer_holder_ids() else None
 
     # holder and policy are plain functions: synchronous when the list loaded them up front.
     @strawberry.field(graphql_type=Annotated["Holder", strawberry.lazy("api.holders.types")])

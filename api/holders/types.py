@@ -18,8 +18,13 @@ from api.money import MoneyType
 from api.node import Node, register_node
 from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from db.queries import characters, feed, holders
+from domain.verification import VerificationStatus
+
+VerificationStatusType = strawberry.enum(VerificationStatus, name="VerificationStatus")
 
 if TYPE_CHECKING:
+    from api.claims.types import Claim, ClaimStatusType
+    from api.payouts.types import PayoutAccount
     from api.videos.types import Video
     from api.views.types import EarningsReport
 
@@ -29,7 +34,11 @@ class Holder(Node):
     name: str
     kind: HolderKindType  # type: ignore[valid-type]
     created_at: datetime
+    verification: VerificationStatusType = strawberry.field(  # type: ignore[valid-type]
+        description="ORGANIZATION holders start UNVERIFIED; PERSON (cameo) holders are VERIFIED by their own account."
+    )
     raw_id: strawberry.Private[UUID]
+    verification_requested_at: strawberry.Private[datetime | None] = None
 
     @classmethod
     def from_row(cls, row: holders.Holder) -> Holder:
@@ -39,6 +48,8 @@ class Holder(Node):
             name=row.name,
             kind=row.kind,
             created_at=row.created_at,
+            verification=row.verification,
+            verification_requested_at=row.verification_requested_at,
         )
 
     @strawberry.field
@@ -71,6 +82,13 @@ class Holder(Node):
             )
         return video_connection(info, rows, size, after, created_cursor)
 
+    @strawberry.field(description="Members and operators only: the evidence of the last verification request.")
+    async def verification_evidence(self, info: Info) -> str | None:
+        if self.raw_id not in await info.context.loaders.viewer_holder_ids():
+            await info.context.require_operator()
+        async with info.context.pool.acquire() as conn:
+            return await holders.verification_evidence(conn, holder_id=self.raw_id)
+
     @strawberry.field(description="Members only (FORBIDDEN otherwise).")
     async def members(self, info: Info) -> list[User]:
         await require_member(info, self.raw_id)
@@ -92,6 +110,35 @@ class Holder(Node):
         from api.views.resolvers import holder_balance
 
         return await holder_balance(info, self.raw_id)
+
+    @strawberry.field(description="Claims this holder filed, newest first. Members only.")
+    async def claims(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        status: Annotated[ClaimStatusType, strawberry.lazy("api.claims.types")] | None = None,  # type: ignore[valid-type]
+    ) -> Connection[Annotated[Claim, strawberry.lazy("api.claims.types")]]:
+        from api.claims.queries import claims_page
+
+        await require_member(info, self.raw_id)
+        return await claims_page(info, holder_id=self.raw_id, first=first, after=after, status=status)
+
+    @strawberry.field(description="Members only.")
+    async def payout_account(self, info: Info) -> Annotated[PayoutAccount, strawberry.lazy("api.payouts.types")]:
+        from api.payouts.types import payout_account
+        from db.payouts import Owner
+
+        await require_member(info, self.raw_id)
+        return await payout_account(info, Owner(holder_id=self.raw_id))
+
+    @strawberry.field(description="Members only: the holder's statement for a calendar month (UTC), CSV.")
+    async def statement_url(self, info: Info, month: str) -> str | None:
+        from api.statements import statement_url
+        from db.payouts import Owner
+
+        await require_member(info, self.raw_id)
+        return await statement_url(info, Owner(holder_id=self.raw_id), month)
 
 
 async def require_member(info: Info, holder_id: UUID) -> UUID:

@@ -11,7 +11,7 @@ from api.context import Info
 from api.errors import BadUserInput
 from api.ids import decode_id
 from api.money import MoneyType
-from api.remix.types import RemixCheck, RemixInput
+from api.remix.types import CharacterMatch, MatchKind, RemixCheck, RemixInput
 from db.remix import PricingConfig, RemixRequest, plan_remix
 from domain.errors import DomainError, ErrorCode, FieldError
 
@@ -63,4 +63,8 @@ class RemixQueries:
             decisions=[PolicyDecision.of(each) for each in plan.decision.per_character],
             rating=plan.rating,
             price=MoneyType.usd(plan.quote.total_micros),
+            matches=[
+                CharacterMatch(kind=MatchKind(m.kind), text=m.text, alias=m.alias, character_id=m.character_id)
+                for m in plan.matches
+            ],
         )

@@ -14,10 +14,14 @@ from api.errors import Forbidden, invalid, user_errors
 from api.ids import decode_id
 from api.remix.mutations import VideoPayload
 from api.videos.types import ReviewState, Video, VideoStatus
+from db.fee_escrow import pay_held_fee, refund_held_fees
 from db.generation import refund
 from db.queries import activity, characters, holders, videos
+from db.remix import reevaluate
 from domain.activity import ActivityKind
 from domain.errors import DomainError, ErrorCode, FieldError
+from domain.policy import Decision
+from workers import keys
 
 MAX_CAPTION_LENGTH = 2200
 MAX_NOTE_LENGTH = 2000
@@ -90,11 +94,7 @@ class VideoMutations:
                     raise Forbidden("Only the video's creator may publish it.")
                 if video.status != VideoStatus.DRAFT:
                     raise _conflict(f"Only a DRAFT can be published; this video is {video.status}.")
-                licenses = await videos.licenses_of(conn, video_ids=[video.id])
-                pending = [lic.character_id for lic in licenses if lic.review == ReviewState.PENDING]
-                status = VideoStatus.PENDING_REVIEW if pending else VideoStatus.PUBLISHED
-                await videos.publish(conn, video=video, status=status, caption=caption)
-                events = await _announce_publication(conn, video, status, pending)
+                events = await _publish_under_current_policies(conn, video, caption)
                 fresh = await videos.get_video(conn, video_id=video.id)
         except DomainError as error:
             return VideoPayload(user_errors=user_errors(error))
@@ -122,6 +122,8 @@ class VideoMutations:
                     reviewer=viewer_id,
                 ):
                     raise _conflict("This video is not waiting for that character's review.")
+                if approve:
+                    await pay_held_fee(conn, video_id=video.id, character_id=character.id)
                 events = await _after_review(conn, video, approve, input.note)
                 fresh = await videos.get_video(conn, video_id=video.id)
         except DomainError as error:
@@ -144,6 +146,7 @@ class VideoMutations:
                 if video.status not in TAKE_DOWN_FROM:
                     raise _conflict(f"A {video.status} video cannot be taken down.")
                 await videos.unpublish(conn, video=video, status=VideoStatus.TAKEN_DOWN, reason=reason)
+                await refund_held_fees(conn, video_id=video.id, creator_id=video.creator_id)
                 event = await activity.record(
                     conn,
                     kind=ActivityKind.VIDEO_TAKEN_DOWN,
@@ -172,11 +175,37 @@ class VideoMutations:
                 await videos.unpublish(conn, video=video, status=VideoStatus.DELETED, reason=None)
                 if video.status == VideoStatus.QUEUED:  # never generated: the escrow goes back to the creator
                     await refund(conn, video)
+                else:  # fees still waiting for a review go back too
+                    await refund_held_fees(conn, video_id=video.id, creator_id=video.creator_id)
                 deleted = await videos.get_video(conn, video_id=video.id)
         except DomainError as error:
             return VideoPayload(user_errors=user_errors(error))
         assert deleted is not None
+        if video.published_at is None and video.media is not None:  # never public: its files go now
+            await info.context.services.redis.enqueue_job("remove_video_media", str(video.id), _queue_name=keys.QUEUE)
         return VideoPayload(video=Video.from_row(deleted))
+
+
+async def _publish_under_current_policies(
+    conn: asyncpg.Connection, video: videos.Video, caption: str | None
+) -> list[activity.Event]:
+    """RULES §11: publication re-evaluates the characters' current policies. DENY: REJECTED with the
+    reasons and the held fees refunded; a character that now requires review reviews it too."""
+    decision = await reevaluate(conn, video)
+    if decision.decision is Decision.DENY:
+        reasons = "; ".join(reason.message for reason in decision.denial_reasons)
+        await videos.unpublish(conn, video=video, status=VideoStatus.REJECTED, reason=f"Refused: {reasons}")
+        await refund_held_fees(conn, video_id=video.id, creator_id=video.creator_id)
+        event = await activity.record(
+            conn, kind=ActivityKind.VIDEO_REJECTED, video_id=video.id, users=[video.creator_id]
+        )
+        return [event]
+    await videos.require_review(conn, video_id=video.id, character_ids=decision.reviewing_character_ids)
+    licenses = await videos.licenses_of(conn, video_ids=[video.id])
+    pending = [lic.character_id for lic in licenses if lic.review == ReviewState.PENDING]
+    status = VideoStatus.PENDING_REVIEW if pending else VideoStatus.PUBLISHED
+    await videos.publish(conn, video=video, status=status, caption=caption)
+    return await _announce_publication(conn, video, status, pending)
 
 
 async def _announce_publication(
@@ -229,6 +258,7 @@ async def _after_review(
         await videos.unpublish(
             conn, video=video, status=VideoStatus.REJECTED, reason=note or "Rejected by a rights holder."
         )
+        await refund_held_fees(conn, video_id=video.id, creator_id=video.creator_id)
         event = await activity.record(
             conn,
             kind=ActivityKind.VIDEO_REJECTED,

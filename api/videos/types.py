@@ -17,7 +17,7 @@ from api.characters.types import Character
 from api.context import Info
 from api.enums import ContentRatingType
 from api.ids import to_global_id
-from api.loaders import loaded, loaded_many
+from api.loaders import loaded, loaded_each
 from api.money import MoneyType
 from api.node import Node, register_node
 from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
@@ -27,6 +27,7 @@ from db.queries import characters, feed, social, users, videos
 from domain.rating import Rating
 
 if TYPE_CHECKING:
+    from api.claims.types import Claim
     from api.social.types import Comment
     from api.views.types import VideoRevenue
 
@@ -156,7 +157,7 @@ class Video(Node):
         "from remixOf.",
     )
     def characters(self, info: Info) -> list[Character] | Awaitable[list[Character]]:
-        return loaded_many(info.context.loaders.character, self.row.character_ids, _characters)
+        return loaded_each(info.context.loaders.character, self.row.character_ids, Character.from_row)
 
     @strawberry.field(graphql_type=list[VideoLicense])
     def licenses(self, info: Info) -> list[VideoLicense] | Awaitable[list[VideoLicense]]:
@@ -169,22 +170,32 @@ class Video(Node):
         await info.context.loaders.prime_ancestors(self.row.id)
         return await load_video(info, self.row.remix_of_id)
 
-    @strawberry.field(description="Null until generated.")
+    @strawberry.field(
+        description="Null until generated (and once removed). URLs of a video that is not PUBLISHED are signed and "
+        "expire after MEDIA_URL_TTL_SECONDS."
+    )
     def media(self, info: Info) -> VideoMedia | None:
         media = self.row.media
         if media is None:
             return None
         storage = info.context.services.storage
+        url = storage.url
+        if self.row.status != VideoStatus.PUBLISHED:  # RULES §11: only signed, short-lived URLs
+            ttl = info.context.services.settings.media_url_ttl_seconds
+
+            def url(key: str) -> str:
+                return storage.signed_url(key, ttl)
+
         return VideoMedia(
-            url=storage.url(media.key),
-            thumbnail_url=storage.url(media.thumbnail_key),
+            url=url(media.key),
+            thumbnail_url=url(media.thumbnail_key),
             content_type=media.content_type,
             width=media.width,
             height=media.height,
             duration_seconds=media.duration_seconds,
             size_bytes=media.size_bytes,
             sha256=media.sha256,
-            provenance_url=storage.url(media.manifest_key),
+            provenance_url=url(media.manifest_key),
         )
 
     @strawberry.field(description="Creator only: what the generation cost.")
@@ -237,14 +248,16 @@ class Video(Node):
 
         return await video_revenue(info, self.row)
 
+    @strawberry.field(description="Claims on this video, open ones first. Creator and members of concerned holders.")
+    async def claims(self, info: Info) -> list[Annotated[Claim, strawberry.lazy("api.claims.types")]]:
+        from api.claims.queries import claims_of_video
+
+        return await claims_of_video(info, self.row.id)
+
 
 def _user(row: users.User | None) -> User:
     assert row is not None, "videos.creator_id is a foreign key"
     return User.from_row(row)
-
-
-def _characters(rows: list[characters.Character | None]) -> list[Character]:
-    return [Character.from_row(row) for row in rows if row is not None]
 
 
 def _licenses(rows: list[videos.License]) -> list[VideoLicense]:
@@ -297,15 +310,19 @@ async def prefetch(
     info: Info, conn: asyncpg.Connection, rows: Sequence[videos.Video], asked: Sequence[SelectedField]
 ) -> None:
     """Load what `asked` (the fields selected of each of these videos) shows of their creators and
-    characters (with holders and policies) on `conn`, in two statements, so that it resolves
+    characters (with holders and policies) on `conn`, in one statement, so that it resolves
     without a coroutine per video."""
     names = {field.name for field in asked}
     wants_characters = "characters" in names or any(f.name == "character" for f in selected(asked, "licenses"))
     loaders = info.context.loaders
-    if "creator" in names:
-        await loaders.prime_users(conn, list(dict.fromkeys(row.creator_id for row in rows)))
-    if wants_characters:
-        await loaders.prime_characters(conn, list(dict.fromkeys(c for row in rows for c in row.character_ids)))
+    creator_ids = list(dict.fromkeys(row.creator_id for row in rows)) if "creator" in names else []
+    character_ids = list(dict.fromkeys(c for row in rows for c in row.character_ids)) if wants_characters else []
+    if creator_ids and character_ids:
+        await loaders.prime_characters_and_users(conn, character_ids, creator_ids)
+    elif creator_ids:
+        await loaders.prime_users(conn, creator_ids)
+    elif character_ids:
+        await loaders.prime_characters(conn, character_ids)
 
 
 def prime(info: Info, rows: Iterable[videos.Listed]) -> None:

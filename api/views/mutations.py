@@ -20,27 +20,37 @@ from graphql import GraphQLResolveInfo
 from api.context import Context, Info
 from api.errors import from_field_error, invalid, user_errors
 from api.ids import decode_id
+from api.views.devices import DEVICE_HEADER, device_of_request, link_signed_in_device
 from api.views.types import RecordViewsPayload, ViewInput
 from db.viewing import record_views as store_views
 from db.viewing import view_config
-from domain.errors import DomainError
-from domain.views import DEVICE_ID, MAX_EVENTS_PER_CALL, Viewer, ViewEvent
+from domain.errors import DomainError, ErrorCode, FieldError
+from domain.views import MAX_EVENTS_PER_CALL, Viewer, ViewEvent
 
-DEVICE_HEADER = "X-Device-Id"
+
+class _UnknownDevice(Exception):
+    """X-Device-Id is not a token this server issued: every event is refused (RULES §11)."""
 
 
 def viewer_of(context: Context) -> Viewer:
-    """The signed-in user, else the device named by X-Device-Id; INVALID when signed out without one."""
+    """The signed-in user, else the registered device of X-Device-Id; INVALID when signed out without one."""
     user_id = context.viewer_id
     if user_id is not None:
         return Viewer.user(user_id)
     request = context.request
-    device_id = request.headers.get(DEVICE_HEADER) if request is not None else None
-    if not device_id:
-        raise DomainError(invalid(f"Sign in, or send header {DEVICE_HEADER} to record views anonymously."))
-    if not DEVICE_ID.fullmatch(device_id):
-        raise DomainError(invalid(f"{DEVICE_HEADER} must be 8-128 letters, digits or . _ : -"))
-    return Viewer.device(device_id)
+    token = request.headers.get(DEVICE_HEADER) if request is not None else None
+    if not token:
+        raise DomainError(invalid(f"Sign in, or send header {DEVICE_HEADER} (from registerDevice) to record views."))
+    device_id = device_of_request(context)
+    if device_id is None:
+        raise _UnknownDevice()
+    return Viewer.registered(device_id)
+
+
+def _refused_per_event(count: int) -> RecordViewsPayload:
+    message = f"{DEVICE_HEADER} is not a device token this server issued: call registerDevice."
+    errors = [FieldError(ErrorCode.INVALID, message, ("input", str(index))) for index in range(count)]
+    return RecordViewsPayload(user_errors=[from_field_error(error) for error in errors])
 
 
 @lru_cache(maxsize=65_536)
@@ -55,8 +65,14 @@ async def record(context: Context, events: Sequence[ViewEvent]) -> RecordViewsPa
         if len(events) > MAX_EVENTS_PER_CALL:
             raise DomainError(invalid(f"At most {MAX_EVENTS_PER_CALL} events per call.", "input"))
         config = view_config(context.services.settings)
+        request = context.request
+        ip = request.client.host if request is not None and request.client is not None else None
         async with context.pool.acquire() as conn:
-            result = await store_views(conn, viewer=viewer, events=events, now=datetime.now(UTC), config=config)
+            if viewer.user_id is not None:
+                await link_signed_in_device(conn, context, viewer.user_id)
+            result = await store_views(conn, viewer=viewer, events=events, now=datetime.now(UTC), config=config, ip=ip)
+    except _UnknownDevice:
+        return _refused_per_event(len(events))
     except DomainError as error:
         return RecordViewsPayload(user_errors=user_errors(error))
     return RecordViewsPayload(
@@ -95,6 +111,6 @@ class ViewMutations:
     # The resolver= form keeps the description without strawberry's untyped decorator factory.
     record_views = strawberry.mutation(
         resolver=record_views,
-        description="Records view events, signed in or not (anonymous viewers send header X-Device-Id). At most "
-        "500 events per call.",
+        description="Records view events, signed in or not (anonymous viewers send header X-Device-Id, a token "
+        "from registerDevice). At most 500 events per call.",
     )

@@ -11,6 +11,7 @@ import asyncpg
 
 from db.queries.holders import Holder, holder_from_row
 from db.queries.policies import CURRENT_POLICY_OF_C, PublishedPolicy, published_policy
+from db.queries.users import USER_COLUMNS, User
 
 
 @dataclass(frozen=True)
@@ -23,10 +24,13 @@ class Character:
     follower_count: int
     created_at: datetime
     aliases: tuple[str, ...]
+    descriptors: tuple[str, ...] = ()
+    descriptor_threshold: int = 3
 
 
 CHARACTER_COLUMNS = """
 c.id, c.holder_id, c.name, c.description, c.kind, c.follower_count, c.created_at,
+c.descriptors, c.descriptor_threshold,
 coalesce((SELECT array_agg(a.alias ORDER BY a.position) FROM character_aliases a
           WHERE a.character_id = c.id), '{}') AS aliases
 """
@@ -42,6 +46,8 @@ def _character(row: asyncpg.Record) -> Character:
         follower_count=row["follower_count"],
         created_at=row["created_at"],
         aliases=tuple(row["aliases"]),
+        descriptors=tuple(row["descriptors"]),
+        descriptor_threshold=row["descriptor_threshold"],
     )
 
 
@@ -106,6 +112,34 @@ async def with_holders_and_policies(
     return [(_character(row), holder_from_row(row["holder"]), published_policy(row["policy"])) for row in rows]
 
 
+# The same and the page's creators, in one statement: on this kind of machine a round trip costs
+# more than either query. A creator comes as an anonymous row of users.USER_COLUMNS (User's
+# fields, in order) in the last column, its other columns NULL (10: CHARACTER_COLUMNS, holder, policy).
+WITH_HOLDERS_POLICIES_AND_USERS = f"""
+SELECT {CHARACTER_COLUMNS}, h AS holder, {CURRENT_POLICY_OF_C} AS policy, NULL::record AS user_row
+FROM characters c JOIN holders h ON h.id = c.holder_id
+WHERE c.id = ANY($1::uuid[])
+UNION ALL
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ROW({USER_COLUMNS})
+FROM users WHERE id = ANY($2::uuid[])
+"""
+
+
+async def with_holders_policies_and_users(
+    conn: asyncpg.Connection, *, character_ids: Sequence[UUID], user_ids: Sequence[UUID]
+) -> tuple[list[tuple[Character, Holder, PublishedPolicy]], list[User]]:
+    """`with_holders_and_policies` and users.get_users in one statement."""
+    found: list[tuple[Character, Holder, PublishedPolicy]] = []
+    creators: list[User] = []
+    for row in await conn.fetch(WITH_HOLDERS_POLICIES_AND_USERS, list(character_ids), list(user_ids)):
+        user_row = row["user_row"]
+        if user_row is None:
+            found.append((_character(row), holder_from_row(row["holder"]), published_policy(row["policy"])))
+        else:
+            creators.append(User(*user_row))
+    return found, creators
+
+
 async def get_character(conn: asyncpg.Connection, *, character_id: UUID) -> Character | None:
     found = await get_characters(conn, character_ids=[character_id])
     return found[0] if found else None
@@ -130,6 +164,45 @@ SELECT character_id, alias FROM character_aliases
 async def catalog_entries(conn: asyncpg.Connection) -> list[tuple[UUID, str]]:
     """Every (character id, name or alias): what detection matches prompts against."""
     return [(row["character_id"], row["text"]) for row in await conn.fetch(CATALOG)]
+
+
+CATALOG_DESCRIPTORS = """
+SELECT id, descriptors, descriptor_threshold FROM characters
+WHERE cardinality(descriptors) > 0 AND ($1::uuid[] IS NULL OR id = ANY($1::uuid[]))
+"""
+CATALOG_OF = """
+SELECT id AS character_id, name AS text FROM characters WHERE id = ANY($1::uuid[])
+UNION ALL
+SELECT character_id, alias FROM character_aliases WHERE character_id = ANY($1::uuid[])
+"""
+
+
+async def catalog_descriptors(
+    conn: asyncpg.Connection, *, character_ids: Sequence[UUID] | None = None
+) -> list[tuple[UUID, tuple[str, ...], int]]:
+    """(character id, descriptors, threshold) of the characters that have descriptors (of these ones)."""
+    ids = list(character_ids) if character_ids is not None else None
+    rows = await conn.fetch(CATALOG_DESCRIPTORS, ids)
+    return [(row["id"], tuple(row["descriptors"]), row["descriptor_threshold"]) for row in rows]
+
+
+async def catalog_entries_of(conn: asyncpg.Connection, *, character_ids: Sequence[UUID]) -> list[tuple[UUID, str]]:
+    """The names and aliases of these characters (none for one that no longer exists)."""
+    return [(row["character_id"], row["text"]) for row in await conn.fetch(CATALOG_OF, list(character_ids))]
+
+
+SET_DESCRIPTORS = """
+UPDATE characters SET descriptors = coalesce($2, descriptors), descriptor_threshold = coalesce($3, descriptor_threshold)
+WHERE id = $1
+"""
+
+
+async def set_descriptors(
+    conn: asyncpg.Connection, *, character_id: UUID, descriptors: Sequence[str] | None, threshold: int | None
+) -> None:
+    """Replace the descriptors and/or the threshold (None: keep)."""
+    listed = list(descriptors) if descriptors is not None else None
+    await conn.execute(SET_DESCRIPTORS, character_id, listed, threshold)
 
 
 CAMEOS_BY_HANDLE = """

@@ -10,6 +10,7 @@ from uuid import UUID
 import asyncpg
 
 from domain.policy import HolderKind
+from domain.verification import VerificationStatus, initial_status
 
 
 @dataclass(frozen=True)
@@ -19,22 +20,33 @@ class Holder:
     kind: HolderKind
     person_user_id: UUID | None
     created_at: datetime
+    verification: VerificationStatus = VerificationStatus.VERIFIED
+    verification_requested_at: datetime | None = None
 
 
 def holder_from_row(row: asyncpg.Record) -> Holder:
-    return Holder(row["id"], row["name"], HolderKind(row["kind"]), row["person_user_id"], row["created_at"])
+    return Holder(
+        row["id"],
+        row["name"],
+        HolderKind(row["kind"]),
+        row["person_user_id"],
+        row["created_at"],
+        VerificationStatus(row["verification"]),
+        row["verification_requested_at"],
+    )
 
 
-HOLDER_COLUMNS = "id, name, kind, person_user_id, created_at"
+HOLDER_COLUMNS = "id, name, kind, person_user_id, created_at, verification, verification_requested_at"
 INSERT_HOLDER = f"""
-INSERT INTO holders (name, kind, person_user_id) VALUES ($1, $2, $3) RETURNING {HOLDER_COLUMNS}
+INSERT INTO holders (name, kind, person_user_id, verification) VALUES ($1, $2, $3, $4) RETURNING {HOLDER_COLUMNS}
 """
 
 
 async def insert_holder(
     conn: asyncpg.Connection, *, name: str, kind: HolderKind, person_user_id: UUID | None = None
 ) -> Holder:
-    return holder_from_row(await conn.fetchrow(INSERT_HOLDER, name, kind.value, person_user_id))
+    status = initial_status(kind).value
+    return holder_from_row(await conn.fetchrow(INSERT_HOLDER, name, kind.value, person_user_id, status))
 
 
 GET_HOLDERS = f"SELECT {HOLDER_COLUMNS} FROM holders WHERE id = ANY($1::uuid[])"
@@ -99,3 +111,67 @@ PERSON_HOLDER = f"SELECT {HOLDER_COLUMNS} FROM holders WHERE person_user_id = $1
 async def person_holder(conn: asyncpg.Connection, *, user_id: UUID) -> Holder | None:
     row = await conn.fetchrow(PERSON_HOLDER, user_id)
     return holder_from_row(row) if row else None
+
+
+# ---------------------------------------------------------------- verification (RULES §11)
+
+LOCK_HOLDER = f"SELECT {HOLDER_COLUMNS} FROM holders WHERE id = $1 FOR NO KEY UPDATE"
+
+
+async def lock_holder(conn: asyncpg.Connection, *, holder_id: UUID) -> Holder | None:
+    """The holder, its row locked for this transaction (verification decisions never race)."""
+    row = await conn.fetchrow(LOCK_HOLDER, holder_id)
+    return holder_from_row(row) if row else None
+
+
+REQUEST_VERIFICATION = f"""
+UPDATE holders SET verification = 'PENDING', verification_evidence = $2, verification_requested_at = now(),
+    verification_decided_at = NULL, verification_decided_by = NULL, verification_note = NULL
+WHERE id = $1 RETURNING {HOLDER_COLUMNS}
+"""
+
+
+async def request_verification(conn: asyncpg.Connection, *, holder_id: UUID, evidence: str) -> Holder:
+    return holder_from_row(await conn.fetchrow(REQUEST_VERIFICATION, holder_id, evidence))
+
+
+DECIDE_VERIFICATION = f"""
+UPDATE holders SET verification = $2, verification_decided_at = now(), verification_decided_by = $3,
+    verification_note = $4
+WHERE id = $1 RETURNING {HOLDER_COLUMNS}
+"""
+
+
+async def decide_verification(
+    conn: asyncpg.Connection,
+    *,
+    holder_id: UUID,
+    status: VerificationStatus,
+    decided_by: UUID | None,
+    note: str | None,
+) -> Holder:
+    return holder_from_row(await conn.fetchrow(DECIDE_VERIFICATION, holder_id, status.value, decided_by, note))
+
+
+VERIFICATION_QUEUE = f"""
+SELECT {HOLDER_COLUMNS} FROM holders
+WHERE verification = 'PENDING'
+  AND ($1::timestamptz IS NULL OR (verification_requested_at, id) > ($1::timestamptz, $2::uuid))
+ORDER BY verification_requested_at, id LIMIT $3
+"""
+
+
+async def verification_queue(
+    conn: asyncpg.Connection, *, after: tuple[datetime, UUID] | None, limit: int
+) -> list[Holder]:
+    """Holders waiting for an operator, oldest request first (keyset: requested at, id)."""
+    requested_at, last_id = after if after else (None, None)
+    return [holder_from_row(row) for row in await conn.fetch(VERIFICATION_QUEUE, requested_at, last_id, limit)]
+
+
+EVIDENCE = "SELECT verification_evidence FROM holders WHERE id = $1"
+
+
+async def verification_evidence(conn: asyncpg.Connection, *, holder_id: UUID) -> str | None:
+    evidence: str | None = await conn.fetchval(EVIDENCE, holder_id)
+    return evidence

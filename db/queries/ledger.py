@@ -23,6 +23,7 @@ from domain.ledger import RUNNING_BALANCE_KINDS, SYSTEM_KINDS, net_postings
 from domain.ledger import AccountKind as AccountKind
 from domain.ledger import LedgerKind as LedgerKind
 from domain.ledger import Posting as Posting
+from telemetry import ledger_posted
 
 
 @dataclass(frozen=True)
@@ -262,6 +263,8 @@ async def post_all(conn: asyncpg.Connection, transactions: Sequence[NewTransacti
     if not row["ok"]:
         raise DomainError.of(ErrorCode.INSUFFICIENT_FUNDS, "Not enough funds in the wallet.")
     written: list[UUID] = row["written"]
+    kind_of = dict(zip(ids, kinds, strict=True))
+    ledger_posted(kind_of[id_] for id_ in written)  # /metrics: ledger posts by kind
     return written
 
 

@@ -60,7 +60,7 @@ RETURNING {POLICY_COLUMNS}
 
 
 async def publish_policy(
-    conn: asyncpg.Connection, *, character_id: UUID, policy: Policy, published_by: UUID
+    conn: asyncpg.Connection, *, character_id: UUID, policy: Policy, published_by: UUID | None
 ) -> PublishedPolicy:
     row = await conn.fetchrow(
         INSERT_POLICY,

@@ -42,18 +42,20 @@ ORDER BY v.id, l.position
 """
 # Walks each chain up until it holds `$2` ancestors by someone other than the video's creator
 # (those by the creator are skipped by the split without using up a step) or ends.
+# (Taken-down and deleted ancestors earn nothing either, RULES §11: they do not use up a step.)
 ANCESTORS = """
-WITH RECURSIVE chain (root, root_creator, ancestor_id, ancestor_creator, parent_id, depth, others) AS (
-    SELECT v.id, v.creator_id, a.id, a.creator_id, a.remix_of_id, 1, (a.creator_id <> v.creator_id)::int
+WITH RECURSIVE chain (root, root_creator, ancestor_id, ancestor_creator, earning, parent_id, depth, others) AS (
+    SELECT v.id, v.creator_id, a.id, a.creator_id, a.status NOT IN ('TAKEN_DOWN', 'DELETED'), a.remix_of_id, 1,
+           (a.creator_id <> v.creator_id AND a.status NOT IN ('TAKEN_DOWN', 'DELETED'))::int
     FROM videos v JOIN videos a ON a.id = v.remix_of_id
     WHERE v.id = ANY($1::uuid[])
   UNION ALL
-    SELECT c.root, c.root_creator, a.id, a.creator_id, a.remix_of_id, c.depth + 1,
-           c.others + (a.creator_id <> c.root_creator)::int
+    SELECT c.root, c.root_creator, a.id, a.creator_id, a.status NOT IN ('TAKEN_DOWN', 'DELETED'), a.remix_of_id,
+           c.depth + 1, c.others + (a.creator_id <> c.root_creator AND a.status NOT IN ('TAKEN_DOWN', 'DELETED'))::int
     FROM chain c JOIN videos a ON a.id = c.parent_id
     WHERE c.others < $2 AND c.depth < $3
 )
-SELECT root, ancestor_id, ancestor_creator FROM chain ORDER BY root, depth
+SELECT root, ancestor_id, ancestor_creator, earning FROM chain ORDER BY root, depth
 """
 
 
@@ -68,7 +70,7 @@ async def revenue_facts(conn: asyncpg.Connection, *, video_ids: Sequence[UUID], 
             shares.append(LicenseShare(row["character_id"], row["holder_id"], row["revenue_share_bps"]))
     chains: dict[UUID, list[Ancestor]] = {}
     for row in await conn.fetch(ANCESTORS, list(creators), depth, MAX_CHAIN):
-        chains.setdefault(row["root"], []).append(Ancestor(row["ancestor_id"], row["ancestor_creator"]))
+        chains.setdefault(row["root"], []).append(Ancestor(row["ancestor_id"], row["ancestor_creator"], row["earning"]))
     return {
         video_id: RevenueFacts(video_id, creator_id, tuple(licenses[video_id]), tuple(chains.get(video_id, ())))
         for video_id, creator_id in creators.items()

@@ -119,8 +119,9 @@ WITH v AS (
     RETURNING *
 ), licenses AS (
     INSERT INTO video_licenses (video_id, character_id, position, policy_version, revenue_share_bps,
-                                generation_fee_micros, attribution, review)
-    SELECT $1, t.character_id, t.position, t.policy_version, t.share, t.fee, t.attribution, t.review
+                                generation_fee_micros, attribution, review, fee_held)
+    SELECT $1, t.character_id, t.position, t.policy_version, t.share, t.fee, t.attribution, t.review,
+           t.review = 'PENDING' AND t.fee > 0
     FROM unnest($11::uuid[], $12::int[], $13::int[], $14::bigint[], $15::text[], $16::text[])
         WITH ORDINALITY AS t(character_id, policy_version, share, fee, attribution, review, position)
 )
@@ -206,7 +207,8 @@ UPDATE videos v SET status = 'GENERATING', status_reason = NULL, updated_at = no
 WHERE v.id = $1 AND v.status = ANY($2::text[])
 RETURNING {VIDEO_COLUMNS},
     (SELECT u.handle FROM users u WHERE u.id = v.creator_id) AS creator_handle,
-    ARRAY(SELECT (c.id, c.name, c.holder_id, h.name, l.policy_version, l.attribution, l.generation_fee_micros)
+    ARRAY(SELECT (c.id, c.name, c.holder_id, h.name, l.policy_version, l.attribution, l.generation_fee_micros,
+                  l.fee_held)
           FROM video_licenses l JOIN characters c ON c.id = l.character_id JOIN holders h ON h.id = c.holder_id
           WHERE l.video_id = v.id ORDER BY l.position) AS licensed
 """
@@ -223,6 +225,7 @@ class Licensed:
     policy_version: int
     attribution: str | None
     fee_micros: int
+    fee_held: bool = False  # waits in escrow for the holder's review (RULES §11)
 
 
 @dataclass(frozen=True)
@@ -232,10 +235,11 @@ class Claimed:
     licensed: tuple[Licensed, ...]
 
     def fees_by_holder(self) -> dict[UUID, int]:
-        """The license fees the generation owes, per holder (holders owed nothing left out)."""
+        """The license fees the generation pays when drafted, per holder (holders owed nothing left out);
+        fees held for review stay in escrow."""
         fees: dict[UUID, int] = {}
         for lic in self.licensed:
-            if lic.fee_micros > 0:
+            if lic.fee_micros > 0 and not lic.fee_held:
                 fees[lic.holder_id] = fees.get(lic.holder_id, 0) + lic.fee_micros
         return fees
 
@@ -272,15 +276,25 @@ FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[
     AS m (id, media_key, thumbnail_key, manifest_key, content_type, width, height, duration_seconds,
           size_bytes, sha256, model)
 WHERE v.id = m.id AND v.status = 'GENERATING'
+  -- RULES §11: unless told the policies were re-checked, only while no character's policy has a
+  -- version newer than the one licensed (the caller re-evaluates the others).
+  AND ($13 OR NOT EXISTS (
+      SELECT 1 FROM video_licenses l JOIN character_policies p ON p.character_id = l.character_id
+      WHERE l.video_id = v.id AND p.version > l.policy_version))
 RETURNING {VIDEO_COLUMNS}
 """
 
 
 async def set_drafted(
-    conn: asyncpg.Connection, rendered: Sequence[tuple[UUID, Media, str]], *, generator: str
+    conn: asyncpg.Connection,
+    rendered: Sequence[tuple[UUID, Media, str]],
+    *,
+    generator: str,
+    policies_rechecked: bool = False,
 ) -> list[Video]:
     """Set GENERATING videos DRAFT, each with its media and model (video id, media, model; one
-    entry per video); the videos drafted (those that were GENERATING), as they are now."""
+    entry per video); the videos drafted (those that were GENERATING and, unless
+    `policies_rechecked`, whose characters' policies are still the versions licensed), as they are now."""
     media = [m for _, m, _ in rendered]
     rows = await conn.fetch(
         SET_DRAFTED,
@@ -296,6 +310,7 @@ async def set_drafted(
         [m.sha256 for m in media],
         generator,
         [model for _, _, model in rendered],
+        policies_rechecked,
     )
     return [_video(row) for row in rows]
 
@@ -386,6 +401,18 @@ async def review_license(
 ) -> bool:
     """True when the license was pending review and now is not."""
     return str(await conn.execute(REVIEW, video_id, character_id, review, note, reviewer)) == "UPDATE 1"
+
+
+REQUIRE_REVIEW = """
+UPDATE video_licenses SET review = 'PENDING'
+WHERE video_id = $1 AND character_id = ANY($2::uuid[]) AND review = 'NOT_REQUIRED'
+"""
+
+
+async def require_review(conn: asyncpg.Connection, *, video_id: UUID, character_ids: Sequence[UUID]) -> None:
+    """The characters' holders review the video before it is published (their policy asks it now)."""
+    if character_ids:
+        await conn.execute(REQUIRE_REVIEW, video_id, list(character_ids))
 
 
 ANCESTORS = f"""

@@ -23,23 +23,83 @@ async def lock_viewer(conn: asyncpg.Connection, *, viewer: Viewer) -> None:
     await conn.execute(LOCK_VIEWER, VIEWER_LOCK_SPACE, key)
 
 
+# "Member": the user ($2) is a member of one of the video's holders; or the device ($3) was used while
+# signed in as the creator or as such a member (RULES §11: the device is theirs).
 VIDEO_FACTS = """
 SELECT v.id, v.creator_id, v.published_at, v.unpublished_at, v.duration_seconds,
-       ($2::uuid IS NOT NULL AND EXISTS (
+       (($2::uuid IS NOT NULL AND EXISTS (
            SELECT 1 FROM video_licenses l
            JOIN characters c ON c.id = l.character_id
            JOIN holder_members m ON m.holder_id = c.holder_id AND m.user_id = $2
-           WHERE l.video_id = v.id)) AS viewer_is_member
+           WHERE l.video_id = v.id))
+        OR ($3::uuid IS NOT NULL AND EXISTS (
+           SELECT 1 FROM device_users d
+           WHERE d.device_id = $3 AND (d.user_id = v.creator_id OR EXISTS (
+               SELECT 1 FROM video_licenses l
+               JOIN characters c ON c.id = l.character_id
+               JOIN holder_members m ON m.holder_id = c.holder_id AND m.user_id = d.user_id
+               WHERE l.video_id = v.id))))) AS viewer_is_member
 FROM videos v WHERE v.id = ANY($1::uuid[])
 """
 
 
 async def video_facts(
-    conn: asyncpg.Connection, *, video_ids: Sequence[UUID], user_id: UUID | None
+    conn: asyncpg.Connection, *, video_ids: Sequence[UUID], user_id: UUID | None, device_id: UUID | None = None
 ) -> dict[UUID, VideoFacts]:
-    """The videos found among `video_ids`, with whether `user_id` is a member of one of their holders."""
-    rows = await conn.fetch(VIDEO_FACTS, list(video_ids), user_id)
+    """The videos found among `video_ids`, with whether `user_id` (or whoever used `device_id` signed
+    in) is the creator's or a member of one of their holders."""
+    rows = await conn.fetch(VIDEO_FACTS, list(video_ids), user_id, device_id)
     return {row[0]: VideoFacts(*row) for row in rows}
+
+
+# ---------------------------------------------------------------- devices and client IPs (RULES §11)
+
+INSERT_DEVICE = "INSERT INTO devices (id, created_ip) VALUES ($1, $2)"
+
+
+async def insert_device(conn: asyncpg.Connection, *, device_id: UUID, ip: str | None) -> None:
+    await conn.execute(INSERT_DEVICE, device_id, ip)
+
+
+LINK_DEVICE = """
+INSERT INTO device_users (device_id, user_id) SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM devices WHERE id = $1)
+ON CONFLICT ON CONSTRAINT device_users_pkey DO NOTHING
+"""
+
+
+async def link_device(conn: asyncpg.Connection, *, device_id: UUID, user_id: UUID) -> None:
+    """Remember that `user_id` used the device signed in: its anonymous views of their videos never qualify."""
+    await conn.execute(LINK_DEVICE, device_id, user_id)
+
+
+IP_LOCK_SPACE = 0x69707673  # "ipvs"
+IP_DAYS = "SELECT day, qualified FROM anonymous_ip_views WHERE ip = $1 AND day = ANY($2::date[])"
+
+
+async def ip_days(conn: asyncpg.Connection, *, ip: str, days: Sequence[date]) -> dict[date, int]:
+    """The client IP's qualified anonymous views on `days`."""
+    return {row["day"]: row["qualified"] for row in await conn.fetch(IP_DAYS, ip, list(days))}
+
+
+async def lock_ip_days(conn: asyncpg.Connection, *, ip: str, days: Sequence[date]) -> dict[date, int]:
+    """Lock the client IP's anonymous counts until the transaction ends, then read them on `days`.
+    Two statements: a read in the locking statement would see the snapshot taken before the wait."""
+    await conn.execute(LOCK_VIEWER, IP_LOCK_SPACE, zlib.crc32(ip.encode()) - 2**31)
+    return await ip_days(conn, ip=ip, days=days)
+
+
+ADD_IP_VIEWS = """
+INSERT INTO anonymous_ip_views (ip, day, qualified)
+SELECT $1, day, n FROM unnest($2::date[], $3::int4[]) AS t(day, n)
+ON CONFLICT ON CONSTRAINT anonymous_ip_views_pkey
+DO UPDATE SET qualified = anonymous_ip_views.qualified + excluded.qualified
+"""
+
+
+async def add_ip_views(conn: asyncpg.Connection, *, ip: str, per_day: dict[date, int]) -> None:
+    if per_day:
+        days = sorted(per_day)
+        await conn.execute(ADD_IP_VIEWS, ip, days, [per_day[day] for day in days])
 
 
 # What the viewer has stored already: which of this call's client event ids, and their qualified
@@ -96,7 +156,7 @@ async def insert_events(
         received_at,
         [s.event.client_event_id for s in events],
         [s.video_id for s in events],
-        [s.event.watched_ms for s in events],
+        [s.watched_ms for s in events],
         [s.event.occurred_at for s in events],  # NULL (cheaper to send) for "at receipt"
         [s.qualified for s in events],
     )

@@ -129,7 +129,7 @@ async def test_other_event_types_are_acknowledged_and_ignored(
     client: GraphQLClient, settings: Settings, db_pool: asyncpg.Pool
 ) -> None:
     user = await create_user(client)
-    response = await send(client, settings, {"id": "evt_9", "type": "payment.refunded", "data": {"user_id": user.id}})
+    response = await send(client, settings, {"id": "evt_9", "type": "customer.updated", "data": {"user_id": user.id}})
     assert response.status_code == 200
     assert response.json() == {"received": True, "credited": False}
     assert await balance_of(db_pool, user.id) == 0

@@ -45,8 +45,9 @@ async def test_concurrent_migrations_apply_each_file_once(empty_database: str) -
 
 
 def test_migration_files_are_numbered_without_gaps() -> None:
+    # Numbers are handed out per issue, so a branch may skip the numbers of branches not merged yet.
     versions = [m.version for m in load_migrations()]
-    assert versions == list(range(1, len(versions) + 1))
+    assert versions == sorted(set(versions)) and versions[0] == 1
 
 
 async def test_every_constraint_is_named(db_pool: asyncpg.Pool) -> None:

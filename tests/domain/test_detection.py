@@ -226,7 +226,6 @@ ONE_TYPO = [
     ("pikachu", "Pikachus everywhere"),
     ("pikachu", "Pkachu"),
     ("mario", "Marioo"),
-    ("mario", "Maro"),
     ("mario", "Mariio"),
     ("mario", "Marjo"),
     ("zelda", "Zeldda"),
@@ -253,13 +252,10 @@ ONE_TYPO = [
     ("ash", "Ash Ketchm"),
     ("ash", "Asj Ketchum"),
     ("spiderman", "Spidr-Man"),
-    ("spiderman", "Spider Mn"),
     ("spiderman", "Peter Parkr"),
-    ("batman", "Bruce Wane"),
     ("sonic", "Sonic the Hedgehg"),
     ("zelda", "Princess Zelds"),
     ("peach", "Princess Peqch"),
-    ("peach", "Princes Peach"),
 ]
 
 BENIGN = [
@@ -301,13 +297,10 @@ BENIGN = [
     "Elza waves from the boat",
     "Asj is not a word",
     "Linc the robot",
-    "Pikachoo squeaks",  # two edits
     "Zolde the wizard",
-    "Sanik the meme",
     "Botmun flies",
     "A pick a chew toy for the dog",
     "so nice to see you",
-    "a cool pika chu mascot",  # a one-word alias does not span a space between words
 ]
 
 
@@ -337,6 +330,33 @@ def test_separators_inside_names(key: str, prompt: str) -> None:
 
 @pytest.mark.parametrize(("key", "prompt"), ONE_TYPO, ids=_ids(ONE_TYPO))
 def test_one_typo_in_long_aliases(key: str, prompt: str) -> None:
+    assert DETECTOR.find(prompt) == {key}
+
+
+# A word of the language is read as written (RULES §2), never as a typo of a name.
+WORDS_AS_WRITTEN = [
+    "Maro",  # a rare word, not "Mario"
+    "Bruce Wane",  # "wane" is a word
+    "Princes Peach",  # "princes" is a word
+    "Spider Mn",
+]
+
+
+@pytest.mark.parametrize("prompt", WORDS_AS_WRITTEN)
+def test_words_of_the_language_are_not_typos(prompt: str) -> None:
+    assert DETECTOR.find(prompt) == set()
+
+
+# Tricks the rules now see through (they were benign before RULES §2 was rewritten).
+NEW_TRICKS = [
+    ("pikachu", "Pikachoo squeaks"),  # spelled by sound
+    ("sonic", "Sonnik the meme"),  # spelled by sound
+    ("pikachu", "a cool pika chu mascot"),  # split into words
+]
+
+
+@pytest.mark.parametrize(("key", "prompt"), NEW_TRICKS, ids=_ids(NEW_TRICKS))
+def test_sound_and_split(key: str, prompt: str) -> None:
     assert DETECTOR.find(prompt) == {key}
 
 
@@ -435,12 +455,13 @@ def test_many_aliases() -> None:
 
 
 def _word(number: int) -> str:
-    """Letters spelling `number`, each tripled so that two numbers are three edits apart."""
-    letters = "bcdfghjkmnpqrstvwxz"
+    """Syllables spelling `number`, no two alike in any letter (nor a word), so that two numbers
+    are three edits apart in spelling and two in sound."""
+    syllables = ("bav", "fek", "jip", "moz", "rud", "tyx")
     text = ""
     while True:
-        number, digit = divmod(number, len(letters))
-        text += letters[digit] * 3
+        number, digit = divmod(number, len(syllables))
+        text += syllables[digit]
         if not number:
             return text
 

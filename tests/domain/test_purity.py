@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 
 DOMAIN = Path(__file__).resolve().parents[2] / "domain"
-SMALL_PURE_LIBRARIES = {"ahocorasick", "confusable_homoglyphs", "email_validator", "wordfreq"}
+SMALL_PURE_LIBRARIES = {
+    "ahocorasick", "anyascii", "confusable_homoglyphs", "email_validator", "numpy", "pykakasi", "rapidfuzz", "wordfreq",
+}  # fmt: skip
 
 
 def imported_modules(path: Path) -> set[str]:

@@ -125,7 +125,8 @@ async def test_the_whole_flow_ends_with_a_real_mp4(
     assert abs(media["durationSeconds"] - 2) < 0.1
     response = await client.http.get(media["url"].removeprefix("http://test"))
     assert response.status_code == 200 and response.headers["content-type"] == "video/mp4"
-    path = settings.media_dir / media["url"].split("/media/", 1)[1]
+    assert "signature=" in media["url"]  # a draft: signed URLs only (RULES §11)
+    path = settings.media_dir / media["url"].split("/media/", 1)[1].split("?")[0]
     info = await probe(path)
     assert (info.codec, info.pix_fmt, info.width, info.height) == ("h264", "yuv420p", 854, 480)
     assert info.sha256 == media["sha256"] and info.size_bytes == media["sizeBytes"]

@@ -17,6 +17,7 @@ from starlette.routing import Mount
 from workers.storage.base import InvalidKey, build_storage, validate_key
 from workers.storage.directory import DirectoryStorage, _write_atomically, media_app
 from workers.storage.s3 import S3Storage
+from workers.storage.signing import UrlSigner
 
 KEY = "videos/0b4a6f3e-1c2d-4e5f-8a9b-0c1d2e3f4a5b/video.mp4"
 DATA = bytes(range(256)) * 40  # 10,240 bytes
@@ -24,6 +25,7 @@ PUBLIC_READ = {
     "Version": "2012-10-17",
     "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::media/*"}],
 }
+SECRET = "test-url-signing-secret"
 CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
@@ -36,7 +38,7 @@ def free_port() -> int:
 
 @pytest.fixture
 def storage(tmp_path: Path) -> DirectoryStorage:
-    return DirectoryStorage(tmp_path / "media", public_base_url="http://cdn.test/")
+    return DirectoryStorage(tmp_path / "media", public_base_url="http://cdn.test/", url_signing_secret=SECRET)
 
 
 @pytest.mark.parametrize(
@@ -113,8 +115,38 @@ async def media_client(storage: DirectoryStorage) -> httpx.AsyncClient:
     await storage.put_bytes("videos/x/thumbnail.jpg", b"\xff\xd8\xff", "image/jpeg")
     await storage.put_bytes("videos/x/provenance.json", b"{}", "application/json")
     (storage.media_dir / "videos/x/.video.mp4.1234.tmp").write_bytes(DATA)  # a write in progress
-    app = Starlette(routes=[Mount("/media", app=media_app(storage.media_dir))])  # as the API mounts it
+    app = Starlette(routes=[Mount("/media", app=media_app(storage.media_dir, storage.signer))])  # as the API mounts it
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test/media/")
+
+
+async def private_client(storage: DirectoryStorage) -> httpx.AsyncClient:
+    """The media app with nothing public: only signed requests are served."""
+
+    async def nothing_public(key: str) -> bool:
+        return False
+
+    await storage.put_bytes(KEY, DATA, "video/mp4")
+    app = Starlette(routes=[Mount("/media", app=media_app(storage.media_dir, storage.signer, nothing_public))])
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://cdn.test")
+
+
+async def test_signed_urls_serve_private_media_until_they_expire(storage: DirectoryStorage) -> None:
+    signed = storage.signed_url(KEY, 60)
+    assert signed.startswith(f"http://cdn.test/media/{KEY}?expires=")
+    async with await private_client(storage) as client:
+        assert (await client.get(f"/media/{KEY}")).status_code == 404  # no signature, not public
+        served = await client.get(signed, headers={"Range": "bytes=0-9"})
+        assert (served.status_code, served.content) == (206, DATA[:10])
+        expired = f"/media/{KEY}?{storage.signer.query(KEY, 60, now=1_000_000)}"
+        assert (await client.get(expired)).status_code == 404
+        other_key = signed.replace("video.mp4", "thumbnail.jpg")
+        assert (await client.get(other_key)).status_code == 404
+        query = signed.split("?")[1]
+        tampered = signed.replace(query.split("&")[0], "expires=99999999999")
+        assert (await client.get(tampered)).status_code == 404
+        assert (await client.get(f"/media/{KEY}?expires=&signature=")).status_code == 404
+        forged = UrlSigner("another-secret").query(KEY, 60)
+        assert (await client.get(f"/media/{KEY}?{forged}")).status_code == 404
 
 
 async def test_media_app_serves_content_types(media_client: httpx.AsyncClient) -> None:
@@ -175,6 +207,9 @@ async def test_s3_put_url_delete(moto_endpoint: str, tmp_path: Path) -> None:
         assert response.headers["x-amz-meta-sha256"] == stored.sha256
         manifest = await storage.put_bytes("videos/x/provenance.json", b"{}", "application/json")
         assert (await client.get(manifest.url)).headers["content-type"] == "application/json"
+        presigned = storage.signed_url("videos/x/provenance.json", 60)
+        assert presigned != manifest.url and "Signature" in presigned
+        assert (await client.get(presigned)).content == b"{}"
         await storage.delete(KEY)
         assert (await client.get(stored.url)).status_code == 404
     with pytest.raises(InvalidKey):
@@ -190,6 +225,7 @@ def test_build_storage(tmp_path: Path) -> None:
     common = {
         "media_dir": tmp_path,
         "public_base_url": "http://x",
+        "url_signing_secret": SECRET,
         "s3_endpoint_url": None,
         "s3_region": "us-east-1",
     }

@@ -50,12 +50,17 @@ class Storage(Protocol):
 
     def url(self, key: str) -> str: ...
 
+    def signed_url(self, key: str, ttl_seconds: int) -> str:
+        """A URL that serves `key` to whoever holds it, for `ttl_seconds`, public or not."""
+        ...
+
 
 def build_storage(
     kind: str,
     *,
     media_dir: Path,
     public_base_url: str,
+    url_signing_secret: str,
     s3_bucket: str,
     s3_endpoint_url: str | None,
     s3_region: str,
@@ -65,7 +70,7 @@ def build_storage(
     if kind == "directory":
         from workers.storage.directory import DirectoryStorage
 
-        return DirectoryStorage(media_dir, public_base_url=public_base_url)
+        return DirectoryStorage(media_dir, public_base_url=public_base_url, url_signing_secret=url_signing_secret)
     if kind == "s3":
         from workers.storage.s3 import S3Storage
 
@@ -79,6 +84,7 @@ def storage_for(settings: Settings) -> Storage:
         settings.storage,
         media_dir=settings.media_dir,
         public_base_url=settings.public_base_url,
+        url_signing_secret=settings.url_signing_secret,
         s3_bucket=settings.s3_bucket,
         s3_endpoint_url=settings.s3_endpoint_url,
         s3_region=settings.s3_region,

@@ -7,10 +7,11 @@ import contextlib
 import hashlib
 import os
 import random
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
 from starlette.applications import Starlette
+from starlette.datastructures import QueryParams
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, Response
 from starlette.routing import Mount
@@ -19,6 +20,7 @@ from starlette.types import Scope
 
 from workers.media import CHUNK_BYTES
 from workers.storage.base import StoredObject, validate_key
+from workers.storage.signing import UrlSigner
 
 CONTENT_TYPES = {
     ".mp4": "video/mp4",
@@ -36,12 +38,16 @@ class DirectoryStorage:
     """Files at ``media_dir/key``, written atomically (a temporary file renamed into place), so a
     reader never sees half a file. Atomic, not durable: there is no fsync."""
 
-    def __init__(self, media_dir: Path, *, public_base_url: str) -> None:
+    def __init__(self, media_dir: Path, *, public_base_url: str, url_signing_secret: str) -> None:
         self.media_dir = media_dir
         self.public_base_url = public_base_url.rstrip("/")
+        self.signer = UrlSigner(url_signing_secret)
 
     def url(self, key: str) -> str:
         return f"{self.public_base_url}/media/{validate_key(key)}"
+
+    def signed_url(self, key: str, ttl_seconds: int) -> str:
+        return f"{self.url(key)}?{self.signer.query(key, ttl_seconds)}"
 
     def path(self, key: str) -> Path:
         return self.media_dir / validate_key(key)
@@ -115,14 +121,36 @@ def _write_atomically(target: Path, chunks: Iterable[bytes]) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
+# Whether a key may be served to anyone without a signature (e.g. media of a PUBLISHED video).
+IsPublic = Callable[[str], Awaitable[bool]]
+
+
+async def _everything_public(key: str) -> bool:
+    return True
+
+
 class MediaFiles(StaticFiles):
     """StaticFiles (ETag, If-None-Match, HTTP Range with 206/416) with fixed content types,
-    hiding dot files such as half-written temporary files."""
+    hiding dot files such as half-written temporary files. A request with a valid, unexpired
+    signature gets any file; one without gets only what `is_public` allows; the rest is 404."""
+
+    def __init__(self, *, directory: Path, signer: UrlSigner, is_public: IsPublic) -> None:
+        super().__init__(directory=directory)
+        self.signer = signer
+        self.is_public = is_public
 
     async def get_response(self, path: str, scope: Scope) -> Response:
         if any(part.startswith(".") for part in Path(path).parts):
             raise HTTPException(status_code=404)
+        if not await self.allowed(path, scope):
+            raise HTTPException(status_code=404)
         return await super().get_response(path, scope)
+
+    async def allowed(self, key: str, scope: Scope) -> bool:
+        query = dict(QueryParams(scope.get("query_string", b"")))
+        if "signature" in query or "expires" in query:
+            return self.signer.verify(key, query.get("expires", ""), query.get("signature", ""))
+        return await self.is_public(key)
 
     def file_response(
         self, full_path: PathLike, stat_result: os.stat_result, scope: Scope, status_code: int = 200
@@ -136,8 +164,9 @@ class MediaFiles(StaticFiles):
         return response
 
 
-def media_app(media_dir: Path) -> Starlette:
-    """The ASGI app serving ``media_dir``; mount it at ``/media`` (``Mount("/media", media_app(dir))``)."""
+def media_app(media_dir: Path, signer: UrlSigner, is_public: IsPublic = _everything_public) -> Starlette:
+    """The ASGI app serving ``media_dir``; mount it at ``/media`` (``Mount("/media", media_app(...))``)."""
     media_dir.mkdir(parents=True, exist_ok=True)
     # Inside a Starlette app, so that a missing file is a 404 response rather than an exception.
-    return Starlette(routes=[Mount("/", app=MediaFiles(directory=media_dir))])
+    files = MediaFiles(directory=media_dir, signer=signer, is_public=is_public)
+    return Starlette(routes=[Mount("/", app=files)])

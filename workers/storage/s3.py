@@ -56,6 +56,12 @@ class S3Storage:
             return f"{self.endpoint_url}/{self.bucket}/{key}"
         return f"https://{self.bucket}.s3.{self.region}.amazonaws.com/{key}"
 
+    def signed_url(self, key: str, ttl_seconds: int) -> str:
+        """A presigned GET: works whatever the bucket policy, until it expires."""
+        params = {"Bucket": self.bucket, "Key": validate_key(key)}
+        url: str = self._client.generate_presigned_url("get_object", Params=params, ExpiresIn=ttl_seconds)
+        return url
+
     async def put_file(self, key: str, path: Path, content_type: str) -> StoredObject:
         validate_key(key)
 

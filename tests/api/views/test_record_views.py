@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 import asyncpg
 
 from api.ids import to_global_id
-from tests.helpers import Account, GraphQLClient, create_character, create_holder, create_user
+from tests.helpers import Account, GraphQLClient, create_character, create_holder, create_user, register_device
 from tests.sql_counter import counting
 from tests.views_factories import new_character, new_holder, new_video, new_videos, take_down, uuid_of
 
@@ -38,11 +38,21 @@ def view(video_id: UUID | str, watched_ms: int = 5000, event_id: str | None = No
 async def record(
     client: GraphQLClient, events: list[dict[str, Any]], *, token: str | None = None, device: str | None = None
 ) -> dict[str, Any]:
-    headers = {"X-Device-Id": device} if device else None
+    headers = {"X-Device-Id": await device_of(client, device)} if device else None
     payload: dict[str, Any] = (await client.execute(RECORD, {"input": events}, token=token, headers=headers)).data[
         "recordViews"
     ]
     return payload
+
+
+async def device_of(client: GraphQLClient, name: str) -> str:
+    """A registered device per name ("device-…") for the test's client; any other string is sent as is."""
+    if not name.startswith("device-"):
+        return name
+    devices: dict[str, str] = client.__dict__.setdefault("devices", {})
+    if name not in devices:
+        devices[name] = await register_device(client)
+    return devices[name]
 
 
 def counts(payload: dict[str, Any]) -> tuple[int, int, int]:
@@ -71,10 +81,17 @@ async def test_a_view_is_stored_once_and_counted(client: GraphQLClient, db_pool:
 
 async def test_anonymous_viewers_send_a_device_id(client: GraphQLClient, db_pool: asyncpg.Pool) -> None:
     video = await published(db_pool, await create_user(client))
-    for device in (None, "short", "bad device id!"):
-        payload = await record(client, [view(video)], device=device)
+    payload = await record(client, [view(video)])
+    assert counts(payload) == (0, 0, 0)
+    assert payload["userErrors"] == [{"field": None, "code": "INVALID"}]
+    # Anything but a token registerDevice issued is refused per event (RULES §11).
+    forged = (await device_of(client, "device-forged-1")).split(".")[0] + "." + "0" * 32
+    for device in ("short", "bad device id!", "a-made-up-but-plausible-id", forged):
+        payload = await record(client, [view(video), view(video)], device=device)
         assert counts(payload) == (0, 0, 0)
-        assert payload["userErrors"] == [{"field": None, "code": "INVALID"}]
+        assert payload["userErrors"] == [
+            {"field": ["input", "0"], "code": "INVALID"}, {"field": ["input", "1"], "code": "INVALID"}
+        ]  # fmt: skip
     assert await db_pool.fetchval(STORED) == 0
     assert counts(await record(client, [view(video)], device="device-aaaa-0001")) == (1, 0, 1)
     assert counts(await record(client, [view(video)], device="device-aaaa-0001")) == (1, 0, 0)  # same day
@@ -169,6 +186,7 @@ async def test_concurrent_calls_for_one_viewer_and_video_qualify_once(
     results = await asyncio.gather(*(record(client, [view(video)], token=fan.token) for _ in range(20)))
     assert sum(r["accepted"] for r in results) == 20
     assert sum(r["qualified"] for r in results) == 1
+    await device_of(client, "device-rr-0001")  # registered once, before the concurrent calls
     replays = await asyncio.gather(
         *(record(client, [view(video, event_id="same")], device="device-rr-0001") for _ in range(10))
     )

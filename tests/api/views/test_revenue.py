@@ -7,7 +7,6 @@ import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import uuid4
 
 import asyncpg
 import pytest
@@ -17,7 +16,7 @@ from db.crediting import credit
 from db.ledger_cli import grant, verify
 from domain.revenue import SplitConfig
 from settings import Settings
-from tests.helpers import Account, GraphQLClient, create_character, create_holder, create_user
+from tests.helpers import Account, GraphQLClient, create_character, create_holder, create_user, device_token
 from tests.views_factories import new_video, uuid_of
 from workers.settings import worker_settings
 from workers.worker import Worker
@@ -105,7 +104,7 @@ async def record_views(client: GraphQLClient, video: str, viewers: int) -> None:
 
     async def one(n: int) -> None:
         events = [{"videoId": video, "watchedMs": 5000, "clientEventId": "e1"}]
-        result = await client.execute(RECORD, {"input": events}, headers={"X-Device-Id": f"device-{uuid4().hex}"})
+        result = await client.execute(RECORD, {"input": events}, headers={"X-Device-Id": device_token()})
         assert result.data["recordViews"] == {"accepted": 1, "qualified": 1, "userErrors": []}, n
 
     for start in range(0, viewers, 50):

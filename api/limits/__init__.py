@@ -1,0 +1,1 @@
+"""Query cost, rate limits and bad-input checks for the open internet (issue 13)."""
