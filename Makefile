@@ -56,3 +56,4 @@ bench: $(STAMP)
 	$(PY) bench/queue.py
 	$(PY) bench/feed.py
 	$(PY) bench/views.py
+	$(PY) bench/search.py

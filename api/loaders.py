@@ -10,7 +10,7 @@ from uuid import UUID
 import asyncpg
 from strawberry.dataloader import DataLoader
 
-from db.queries import activity, characters, claims, holders, policies, social, users, videos
+from db.queries import activity, characters, claims, holders, policies, safety, social, users, videos
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -29,6 +29,7 @@ class Loaders:
         self._pool = pool
         self._viewer_id = viewer_id
         self._memberships: frozenset[UUID] | None = None
+        self._blocks: frozenset[UUID] | None = None
         self._ancestry_loaded: set[UUID] = set()
         self.user = _by_id(pool, lambda conn, ids: users.get_users(conn, user_ids=ids), lambda u: u.id)
         self.holder = _by_id(pool, lambda conn, ids: holders.get_holders(conn, holder_ids=ids), lambda h: h.id)
@@ -52,6 +53,7 @@ class Loaders:
             viewer_id,
             lambda conn, viewer, ids: characters.followed_among(conn, user_id=viewer, character_ids=ids),
         )
+        self.suspended = _in_set(pool, lambda conn, ids: safety.suspended_among(conn, user_ids=ids))
         self.viewer_likes = _viewer_set(
             pool, viewer_id, lambda conn, viewer, ids: social.liked_among(conn, user_id=viewer, video_ids=ids)
         )
@@ -82,6 +84,24 @@ class Loaders:
                 async with self._pool.acquire() as conn:
                     self._memberships = await holders.member_holder_ids(conn, user_id=self._viewer_id)
         return self._memberships
+
+    async def viewer_blocks(self) -> frozenset[UUID]:
+        """The users in a block with the viewer, either way (empty when signed out), read once per request."""
+        if self._blocks is None:
+            if self._viewer_id is None:
+                self._blocks = frozenset()
+            else:
+                async with self._pool.acquire() as conn:
+                    self._blocks = await safety.blocks_of(conn, user_id=self._viewer_id)
+        return self._blocks
+
+    async def hidden(self, user_id: UUID) -> bool:
+        """Whether the user is hidden from the viewer: suspended, or in a block with the viewer."""
+        return user_id in await self.viewer_blocks() or await self.suspended.load(user_id)
+
+    def forget_blocks(self) -> None:
+        """After the viewer's blocks changed in this request."""
+        self._blocks = None
 
     async def prime_characters(self, conn: asyncpg.Connection, ids: Sequence[UUID]) -> None:
         """Load characters with their holders and current policies in one statement (three loaders primed)."""
@@ -178,6 +198,17 @@ def _viewer_set(
         return [i in found for i in ids]
 
     return Loader(load)
+
+
+def _in_set(
+    pool: asyncpg.Pool, fetch: Callable[[asyncpg.Connection, list[UUID]], Awaitable[set[UUID]]]
+) -> DataLoader[UUID, bool]:
+    async def load(ids: list[UUID]) -> list[bool]:
+        async with pool.acquire() as conn:
+            found = await fetch(conn, ids)
+        return [i in found for i in ids]
+
+    return DataLoader(load)
 
 
 def loaded(loader: DataLoader[K, V], key: K, convert: Callable[[V], R]) -> R | Awaitable[R]:

@@ -20,13 +20,17 @@ from api.characters.queries import CharacterQueries
 from api.claims.mutations import ClaimMutations
 from api.execution import PlainFieldsExecutor, call_resolvers_directly
 from api.extensions import default_extensions
+from api.feed.preferences import PreferenceMutations
 from api.feed.queries import FeedQueries
+from api.feed.search import SearchQueries
 from api.holders.mutations import HolderMutations
 from api.holders.verification import VerificationMutations, VerificationQueries
 from api.node import NodeQueries
 from api.payouts.mutations import PayoutMutations
 from api.remix.mutations import RemixMutations
 from api.remix.queries import RemixQueries
+from api.safety.mutations import SafetyMutations
+from api.safety.queries import SafetyQueries
 from api.scalars import SCALAR_MAP
 from api.social.mutations import SocialMutations
 from api.videos.mutations import VideoMutations
@@ -35,7 +39,17 @@ from api.views.devices import DeviceMutations
 from api.views.mutations import ViewMutations, serve_natively
 
 Query = merge_types(
-    "Query", (NodeQueries, AccountQueries, CharacterQueries, RemixQueries, FeedQueries, VerificationQueries)
+    "Query",
+    (
+        NodeQueries,
+        AccountQueries,
+        CharacterQueries,
+        RemixQueries,
+        FeedQueries,
+        VerificationQueries,
+        SafetyQueries,
+        SearchQueries,
+    ),
 )
 Mutation = merge_types(
     "Mutation",
@@ -53,6 +67,8 @@ Mutation = merge_types(
         LeavingMutations,
         ClaimMutations,
         PayoutMutations,
+        SafetyMutations,
+        PreferenceMutations,
     ),
 )
 Subscription = merge_types("Subscription", (VideoSubscriptions, ActivitySubscriptions))

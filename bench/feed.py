@@ -13,8 +13,11 @@ For each size, against a fresh database of its own (bench/common.py `bench_serve
    scans answer from the index, where a freshly COPYed table would send each one to the heap; both
    servers read the same database, so neither side gains from it.
 2. `feed(first: 20)` with the RICH_FEED selection of tests/api/social/test_feeds.py, as a signed-in
-   viewer following ~50 creators and ~5 characters, through the real HTTP stack: `fanreel api`
-   (uvicorn, one process, `api.app.create_app(settings)`), loaded by `wrk` (16 connections, 10 s).
+   viewer following ~50 creators and ~5 characters, who has blocked 20 users and has up to 50 see-less
+   entries (20 creators, 20 characters, 10 terms: the "heavy viewer" of issue 15; as many characters
+   as are not in the followed creators' videos, so the page stays the hand-written one's), through
+   the real HTTP stack: `fanreel api` (uvicorn, one process, `api.app.create_app(settings)`),
+   loaded by `wrk` (16 connections, 10 s).
 3. Beside it, same run and database: a hand-written asyncpg + Starlette server (this file,
    `--serve-plain`, uvicorn the same way, one process) that authenticates the same bearer token and
    builds the same JSON for the same page in one SQL statement (json_agg), in two variants: `/feed`
@@ -97,6 +100,15 @@ class DataSet:
     viewer_id: uuid.UUID
     load_seconds: float
     counts: dict[str, int]
+
+
+def vocabulary() -> tuple[list[str], list[float]]:
+    """English words with Zipf weights (1/rank): prompts read like text, so search has realistic
+    match counts (a common word in many videos, a rare one in few)."""
+    import wordfreq
+
+    words = [w for w in wordfreq.top_n_list("en", 6_000) if w.isalpha() and len(w) >= 3]
+    return words, [1 / rank for rank in range(1, len(words) + 1)]
 
 
 def _uuids(n: int, rng: random.Random) -> list[uuid.UUID]:
@@ -286,6 +298,15 @@ async def load_data_set(database_url: str, videos: int, *, seed: int = 5) -> Dat
         ]
         aspects = ("PORTRAIT", "LANDSCAPE", "SQUARE")
         window = 30 * 24 * 3600
+        words, weights = vocabulary()
+        followed = set(followed_creators)
+        # What the heavy viewer's see-less entries must not touch, so that the hand-written endpoint
+        # (which does not apply them) still returns the same page: the followed creators' and followed
+        # characters' videos.
+        followed_numbers: set[int] = set()
+        followed_video_characters: set[uuid.UUID] = set(followed_characters)
+        followed_character_set = frozenset(followed_characters)
+        followed_video_creators: set[uuid.UUID] = set()
         counts["videos"] = counts["video_licenses"] = counts["video_likes"] = 0
         done = 0
         while done < videos:
@@ -296,12 +317,18 @@ async def load_data_set(database_url: str, videos: int, *, seed: int = 5) -> Dat
                 created = published - timedelta(minutes=5)
                 duration = rng.randrange(3, 16)
                 key = f"videos/{vid}"
+                creator = rng.choice(user_ids)
+                characters = rng.sample(character_ids, rng.choice((1, 1, 2)))
+                if creator in followed or not followed_character_set.isdisjoint(characters):
+                    followed_numbers.add(done)
+                    followed_video_characters.update(characters)
+                    followed_video_creators.add(creator)
                 vids.append(
                     (
                         vid,
-                        rng.choice(user_ids),
-                        f"A short scene number {done} with a few words of prompt text",
-                        None,
+                        creator,
+                        f"{' '.join(rng.choices(words, weights, k=8))}, scene {done}",
+                        f"#{rng.choice(words[:500])}" if rng.random() < 0.1 else None,
                         "PUBLISHED",
                         rng.choice(aspects),
                         duration,
@@ -328,7 +355,7 @@ async def load_data_set(database_url: str, videos: int, *, seed: int = 5) -> Dat
                         int(rng.paretovariate(2.0)) - 1,
                     )
                 )
-                for position, c in enumerate(rng.sample(character_ids, rng.choice((1, 1, 2))), start=1):
+                for position, c in enumerate(characters, start=1):
                     lics.append((vid, c, 1, *policy[c], None, "NOT_REQUIRED", position, published))
                 if rng.random() < 0.05:
                     likes.append((vid, viewer_id))
@@ -346,6 +373,30 @@ async def load_data_set(database_url: str, videos: int, *, seed: int = 5) -> Dat
             hashlib.sha256(token.encode()).digest(),
             viewer_id,
         )
+        # The heavy viewer (issue 15): 20 blocks and 50 see-less entries (20 creators, 20 characters,
+        # 10 terms), none touching the followed creators' videos (see followed_numbers above).
+        others = [u for u in user_ids[1:] if u not in followed and u not in followed_video_creators]
+        blocked = rng.sample(others, 40)
+        await conn.executemany(
+            "INSERT INTO user_blocks (blocker_id, blocked_id) VALUES ($1, $2)", [(viewer_id, u) for u in blocked[:20]]
+        )
+        await conn.executemany(
+            "INSERT INTO see_less (user_id, kind, subject_id) VALUES ($1, 'CREATOR', $2)",
+            [(viewer_id, u) for u in blocked[20:]],
+        )
+        spare = [c for c in character_ids if c not in followed_video_characters]
+        await conn.executemany(
+            "INSERT INTO see_less (user_id, kind, subject_id) VALUES ($1, 'CHARACTER', $2)",
+            [(viewer_id, c) for c in rng.sample(spare, min(20, len(spare)))],
+        )
+        numbers = rng.sample([n for n in range(min(videos, 100_000)) if n not in followed_numbers], 10)
+        await conn.executemany(
+            "INSERT INTO see_less (user_id, kind, term, query)"
+            " VALUES ($1, 'TERM', $2, phraseto_tsquery('english', $2))",
+            [(viewer_id, f"scene {n}") for n in numbers],
+        )
+        counts["user_blocks"] = await conn.fetchval("SELECT count(*) FROM user_blocks")
+        counts["see_less"] = await conn.fetchval("SELECT count(*) FROM see_less")
         # Vacuumed as autovacuum keeps a production table: visibility map set (index-only scans
         # answer from the index), statistics fresh. Both servers read this same database.
         await conn.execute("VACUUM ANALYZE")

@@ -62,6 +62,12 @@ LOCAL = frozenset(
         "payment_reversals",
         "payout_destinations",
         "payouts",
+        # Safety and steering (issue 15): the social graph's kin, read with the feed on the coordinator.
+        "user_blocks",
+        "reports",
+        "moderation_actions",
+        "feed_preferences",
+        "see_less",
     }
 )
 

@@ -16,6 +16,9 @@ class ActivityKind(StrEnum):
     VIDEO_COMMENTED = "VIDEO_COMMENTED"
     VIDEO_REMIXED = "VIDEO_REMIXED"
     NEW_FOLLOWER = "NEW_FOLLOWER"
+    # To a reporter: the moderation outcome of their report (RULES §10).
+    REPORT_ACTIONED = "REPORT_ACTIONED"
+    REPORT_DISMISSED = "REPORT_DISMISSED"
     # Claims and appeals (RULES §8, issue 14)
     CLAIM_FILED = "CLAIM_FILED"
     CLAIM_DISPUTED = "CLAIM_DISPUTED"

@@ -20,7 +20,7 @@ class AccountQueries:
     async def user(self, info: Info, handle: str) -> User | None:
         async with info.context.pool.acquire() as conn:
             row = await users.get_user_by_handle(conn, handle=handle)
-        if row is None:
+        if row is None or (row.id != info.context.viewer_id and await info.context.loaders.hidden(row.id)):
             return None
         info.context.loaders.user.prime(row.id, row)
         return User.from_row(row)

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from api.activity.types import Activity
     from api.characters.types import Character
     from api.claims.types import Claim, ClaimStatusType
+    from api.feed.preferences import FeedPreferences
     from api.holders.types import Holder
     from api.payouts.types import PayoutAccount
     from api.videos.types import Video
@@ -83,6 +84,9 @@ class User(Node):
 
 
 async def load_user(info: Info, user_id: UUID) -> User | None:
+    """Null for users hidden from the viewer (suspended, or in a block with the viewer either way)."""
+    if user_id != info.context.viewer_id and await info.context.loaders.hidden(user_id):
+        return None
     row = await info.context.loaders.user.load(user_id)
     return User.from_row(row) if row else None
 
@@ -148,6 +152,19 @@ class Viewer:
         from api.views.resolvers import creator_earnings
 
         return await creator_earnings(info, self.user_id, from_, to)
+
+    @strawberry.field(description="How the viewer steers feed, trending and search.")
+    async def feed_preferences(self, info: Info) -> Annotated[FeedPreferences, strawberry.lazy("api.feed.preferences")]:
+        from api.feed.preferences import feed_preferences
+
+        async with info.context.pool.acquire() as conn:
+            return await feed_preferences(conn, self.user_id)
+
+    @strawberry.field(description="The users the viewer blocked, most recent first.")
+    async def blocked(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[User]:
+        from api.safety.queries import blocked_users
+
+        return await blocked_users(info, self.user_id, first, after)
 
     @strawberry.field(description="Claims and appeals concerning the viewer's videos, newest first.")
     async def claims(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import strawberry
@@ -15,6 +16,9 @@ from api.node import Node, register_node
 from api.videos.types import Video, load_video
 from db.queries import activity
 from domain.activity import ActivityKind
+
+if TYPE_CHECKING:
+    from api.safety.types import Report
 
 ActivityKindType = strawberry.enum(ActivityKind, name="ActivityKind")
 
@@ -46,6 +50,12 @@ class Activity(Node):
     @strawberry.field(description="Who caused it, when someone did.")
     async def actor(self, info: Info) -> User | None:
         return await load_user(info, self.row.actor_id) if self.row.actor_id else None
+
+    @strawberry.field(description="REPORT_ACTIONED, REPORT_DISMISSED: the recipient's report.")
+    async def report(self, info: Info) -> Annotated[Report, strawberry.lazy("api.safety.types")] | None:
+        from api.safety.types import load_report
+
+        return await load_report(info, self.row.report_id) if self.row.report_id else None
 
 
 async def load_activity(info: Info, activity_id: UUID) -> Activity | None:

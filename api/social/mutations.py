@@ -12,7 +12,7 @@ from api.errors import Forbidden, invalid, user_errors
 from api.ids import decode_id
 from api.social.types import Comment, CommentPayload, FollowPayload, LikePayload
 from api.videos.types import Video, may_see
-from db.queries import activity, characters, social, users, videos
+from db.queries import activity, characters, safety, social, users, videos
 from domain.activity import ActivityKind
 from domain.errors import DomainError, ErrorCode, FieldError
 
@@ -24,7 +24,8 @@ def not_found(what: str, field: str) -> DomainError:
 
 
 async def _published_video(info: Info, conn: asyncpg.Connection, global_id: str) -> videos.Video:
-    """A video the viewer may react to: PUBLISHED (anything else looks like it does not exist)."""
+    """A video the viewer may react to: PUBLISHED (anything else looks like it does not exist), by a
+    creator not in a block with the viewer (FORBIDDEN)."""
     raw_id = decode_id(global_id, "Video")
     row = await videos.get_video(conn, video_id=raw_id) if raw_id else None
     if row is None or row.status != "PUBLISHED":
@@ -33,6 +34,9 @@ async def _published_video(info: Info, conn: asyncpg.Connection, global_id: str)
                 FieldError(ErrorCode.CONFLICT, "Only published videos take likes and comments.", ("videoId",))
             )
         raise not_found("video", "videoId")
+    viewer_id = info.context.require_viewer()
+    if viewer_id != row.creator_id and await safety.is_blocked(conn, user_id=viewer_id, other_id=row.creator_id):
+        raise Forbidden("You and this video's creator have blocked each other.")
     return row
 
 
@@ -115,6 +119,8 @@ async def _follow_user(info: Info, user_id: str, *, follow: bool) -> FollowPaylo
             found = await users.get_users(conn, user_ids=[raw_id]) if raw_id else []
             if not found:
                 raise not_found("user", "userId")
+            if follow and await safety.is_blocked(conn, user_id=viewer_id, other_id=found[0].id):
+                raise Forbidden("You and this user have blocked each other.")
             changed = await social.follow_user(conn, follower_id=viewer_id, followee_id=found[0].id, follow=follow)
             if changed and follow:
                 event = await activity.record(

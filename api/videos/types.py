@@ -217,7 +217,9 @@ class Video(Node):
         size = page_size(first)
         keyset = decode_cursor(after, datetime.fromisoformat, UUID)
         async with info.context.pool.acquire() as conn:
-            rows = await social.comments_of(conn, video_id=self.row.id, after=keyset, limit=size + 1)
+            rows = await social.comments_of(
+                conn, viewer_id=info.context.viewer_id, video_id=self.row.id, after=keyset, limit=size + 1
+            )
         return connection(
             rows, size, Comment.from_row, lambda r: encode_cursor(r.created_at.isoformat(), r.id), after=after
         )
@@ -263,10 +265,11 @@ def _licenses(rows: list[videos.License]) -> list[VideoLicense]:
 
 
 async def may_see(info: Info, row: videos.Video) -> bool:
-    """Published videos are public; any other state only to its creator and its characters' holders' members."""
-    if row.status == VideoStatus.PUBLISHED:
-        return True
+    """Published videos are public (but for creators in a block with the viewer); any other state only to
+    its creator and its characters' holders' members. (A suspended creator's videos leave the lists.)"""
     viewer_id = info.context.viewer_id
+    if row.status == VideoStatus.PUBLISHED:
+        return row.creator_id not in await info.context.loaders.viewer_blocks()
     if viewer_id is None:
         return False
     if viewer_id == row.creator_id:

@@ -39,6 +39,7 @@ class Activity:
     actor_id: UUID | None
     created_at: datetime
     read_at: datetime | None
+    report_id: UUID | None = None  # REPORT_ACTIONED, REPORT_DISMISSED: the recipient's report
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ class Event:
     character_ids: tuple[UUID, ...]  # the characters the event concerns: their channels carry it
 
 
-COLUMNS = "id, event_id, recipient_id, kind, video_id, character_id, actor_id, created_at, read_at"
+COLUMNS = "id, event_id, recipient_id, kind, video_id, character_id, actor_id, created_at, read_at, report_id"
 
 
 def _activity(row: asyncpg.Record) -> Activity:

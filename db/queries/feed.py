@@ -8,6 +8,8 @@ from uuid import UUID
 
 import asyncpg
 
+from db.queries.preferences import MODE, creator_steered, steered, video_steered
+from db.queries.safety import hidden_creator, hidden_user
 from db.queries.videos import LIST_COLUMNS, Listed, listed
 
 Keyset = tuple[datetime, UUID]
@@ -35,7 +37,7 @@ def before_cursor(alias: str, id_column: str, published_at: str, last_id: str) -
 
 PUBLISHED_BY = f"""
 SELECT {LIST_COLUMNS} FROM videos v
-WHERE v.creator_id = $2 AND v.status = 'PUBLISHED'
+WHERE v.creator_id = $2 AND v.status = 'PUBLISHED' AND NOT {hidden_creator("v")}
   AND ($3::timestamptz IS NULL OR (v.published_at, v.id) < ($3::timestamptz, $4::uuid))
 ORDER BY v.published_at DESC, v.id DESC LIMIT $5
 """
@@ -64,9 +66,9 @@ async def videos_of_user(
 # published_at: migration 0010), the page picked before its columns are computed.
 OF_CHARACTER = f"""
 WITH page AS MATERIALIZED (
-    SELECT l.video_id, l.published_at FROM video_licenses l
+    SELECT l.video_id, l.published_at FROM video_licenses l JOIN videos lv ON lv.id = l.video_id
     WHERE l.character_id = $2 AND l.published_at IS NOT NULL
-      AND {before_cursor("l", "video_id", "$3", "$4")}
+      AND {before_cursor("l", "video_id", "$3", "$4")} AND NOT {hidden_creator("lv")}
     ORDER BY l.published_at DESC, l.video_id DESC LIMIT $5)
 SELECT {LIST_COLUMNS} FROM page p JOIN videos v ON v.id = p.video_id
 ORDER BY p.published_at DESC, p.video_id DESC
@@ -94,7 +96,7 @@ async def videos_of_character(
 
 REMIXES = f"""
 SELECT {LIST_COLUMNS} FROM videos v
-WHERE v.remix_of_id = $2 AND v.status = 'PUBLISHED'
+WHERE v.remix_of_id = $2 AND v.status = 'PUBLISHED' AND NOT {hidden_creator("v")}
   AND ($3::timestamptz IS NULL OR (v.published_at, v.id) < ($3::timestamptz, $4::uuid))
 ORDER BY v.published_at DESC, v.id DESC LIMIT $5
 """
@@ -133,7 +135,14 @@ AND NOT EXISTS (SELECT 1 FROM video_licenses l JOIN character_follows cf
                 ON cf.character_id = l.character_id AND cf.user_id = $1 WHERE l.video_id = v.id)
 """
 
-# Followed part: newest first (keyset published_at, id), read from the viewer's follows so that a
+
+# What every feed row passes: not hidden (blocks, suspension), within the viewer's preferences.
+def shown(video: str) -> str:
+    return f"NOT {hidden_creator(video)} AND {steered(video)}"
+
+
+# Followed part (not in TRENDING mode; each followed creator's checks made once, not per video):
+# newest first (keyset published_at, id), read from the viewer's follows so that a
 # page costs the same at any table size: a page of each followed creator's newest published videos
 # (videos_creator_published_idx), the newest page of those; the same for followed characters through
 # their licenses, which carry the video's published_at (video_licenses_character_published_idx,
@@ -144,17 +153,18 @@ WITH page AS MATERIALIZED (
         (SELECT c.id, c.published_at FROM user_follows uf CROSS JOIN LATERAL (
             SELECT c.id, c.published_at FROM videos c
             WHERE c.creator_id = uf.followee_id AND c.status = 'PUBLISHED'
-              AND {before_cursor("c", "id", "$2", "$3")}
+              AND {before_cursor("c", "id", "$2", "$3")} AND {video_steered("c")}
             ORDER BY c.published_at DESC, c.id DESC LIMIT $4) c
-         WHERE uf.follower_id = $1
+         WHERE uf.follower_id = $1 AND {MODE} <> 'TRENDING'
+           AND NOT {hidden_user("$1", "uf.followee_id")} AND {creator_steered("uf.followee_id")}
          ORDER BY c.published_at DESC, c.id DESC LIMIT $4)
         UNION
         (SELECT DISTINCT l.video_id, l.published_at FROM character_follows cf CROSS JOIN LATERAL (
-            SELECT l.video_id, l.published_at FROM video_licenses l
+            SELECT l.video_id, l.published_at FROM video_licenses l JOIN videos lv ON lv.id = l.video_id
             WHERE l.character_id = cf.character_id AND l.published_at IS NOT NULL
-              AND {before_cursor("l", "video_id", "$2", "$3")}
+              AND {before_cursor("l", "video_id", "$2", "$3")} AND {shown("lv")}
             ORDER BY l.published_at DESC, l.video_id DESC LIMIT $4) l
-         WHERE cf.user_id = $1
+         WHERE cf.user_id = $1 AND {MODE} <> 'TRENDING'
          ORDER BY l.published_at DESC, l.video_id DESC LIMIT $4)) followed
     ORDER BY published_at DESC, id DESC LIMIT $4)
 SELECT {LIST_COLUMNS}, v.published_at AS published_key FROM page p JOIN videos v ON v.id = p.id
@@ -174,8 +184,11 @@ WITH page AS MATERIALIZED (
 SELECT {columns}, p.generation, p.rank FROM page p JOIN videos v ON v.id = p.video_id
 ORDER BY p.rank
 """
-# Trending part: minus followed videos.
-TRENDING_PAGE = RANKED.format(only=f"($1::uuid IS NULL OR ({NOT_FOLLOWED}))", columns=LIST_COLUMNS)
+# Trending part (not in FOLLOWING mode): in MIXED mode minus the followed videos (shown above it).
+TRENDING_PAGE = RANKED.format(
+    only=f"{shown('v')} AND {MODE} <> 'FOLLOWING' AND ($1::uuid IS NULL OR {MODE} = 'TRENDING' OR ({NOT_FOLLOWED}))",
+    columns=LIST_COLUMNS,
+)
 
 
 async def feed(
@@ -203,7 +216,7 @@ async def feed(
     return page
 
 
-TRENDING = RANKED.format(only="true", columns=LIST_COLUMNS)
+TRENDING = RANKED.format(only=shown("v"), columns=LIST_COLUMNS)
 
 
 async def trending(

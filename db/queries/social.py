@@ -14,6 +14,8 @@ from uuid import UUID
 
 import asyncpg
 
+from db.queries.safety import hidden_user
+
 FOLLOW_USER = """
 WITH added AS (
     INSERT INTO user_follows (follower_id, followee_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING 1
@@ -141,16 +143,24 @@ async def get_comments(conn: asyncpg.Connection, *, comment_ids: Sequence[UUID])
     return [Comment(**dict(row)) for row in await conn.fetch(GET_COMMENTS, list(comment_ids))]
 
 
-COMMENTS_OF = """
-SELECT id, video_id, author_id, body, created_at FROM comments
-WHERE video_id = $1 AND ($2::timestamptz IS NULL OR (created_at, id) > ($2::timestamptz, $3::uuid))
-ORDER BY created_at, id LIMIT $4
+# Comments of suspended authors and of authors in a block with the viewer ($5) are left out.
+COMMENTS_OF = f"""
+SELECT c.id, c.video_id, c.author_id, c.body, c.created_at FROM comments c
+WHERE c.video_id = $1 AND ($2::timestamptz IS NULL OR (c.created_at, c.id) > ($2::timestamptz, $3::uuid))
+  AND NOT {hidden_user("$5::uuid", "c.author_id")}
+ORDER BY c.created_at, c.id LIMIT $4
 """
 
 
 async def comments_of(
-    conn: asyncpg.Connection, *, video_id: UUID, after: tuple[datetime, UUID] | None, limit: int
+    conn: asyncpg.Connection,
+    *,
+    viewer_id: UUID | None,
+    video_id: UUID,
+    after: tuple[datetime, UUID] | None,
+    limit: int,
 ) -> list[Comment]:
-    """A video's comments, oldest first (a conversation reads top to bottom)."""
+    """A video's comments the viewer may see, oldest first (a conversation reads top to bottom)."""
     created_at, last_id = after if after else (None, None)
-    return [Comment(**dict(row)) for row in await conn.fetch(COMMENTS_OF, video_id, created_at, last_id, limit)]
+    rows = await conn.fetch(COMMENTS_OF, video_id, created_at, last_id, limit, viewer_id)
+    return [Comment(**dict(row)) for row in rows]

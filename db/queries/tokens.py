@@ -16,9 +16,10 @@ async def insert_token(conn: asyncpg.Connection, *, token_hash: bytes, user_id: 
     await conn.execute(INSERT_TOKEN, token_hash, user_id, ttl)
 
 
+# A suspended user's tokens stop working (RULES §10).
 TOKEN_USER = """
-SELECT user_id FROM auth_tokens
-WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
+SELECT t.user_id FROM auth_tokens t JOIN users u ON u.id = t.user_id
+WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND u.suspended_at IS NULL
 """
 
 
