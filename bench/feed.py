@@ -65,7 +65,7 @@ from typing import Any  # noqa: E402
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
-from bench.common import api_server, bench_servers, serving_child, verdict  # noqa: E402
+from bench.common import UNTHROTTLED, api_server, bench_servers, serving_child, verdict  # noqa: E402
 from bench.graphile import QUERY as POSTGRAPHILE_QUERY  # noqa: E402
 from bench.graphile import install_schema, postgraphile_server, video_uuid_of  # noqa: E402
 from embedded import free_port  # noqa: E402
@@ -807,7 +807,9 @@ async def measure_size(args: argparse.Namespace, videos: int) -> SizeResult:
             f"loaded in {data.load_seconds:.1f} s: " + ", ".join(f"{k} {v:,}" for k, v in data.counts.items()),
             flush=True,
         )
-        settings = Settings(database_url=servers.database_url, redis_url=servers.redis_url, log_level=args.log_level)
+        settings = Settings(
+            database_url=servers.database_url, redis_url=servers.redis_url, log_level=args.log_level, **UNTHROTTLED
+        )
         out_dir = Path(args.py_spy or tempfile.gettempdir())
         await database_timings(
             servers.database_url, data, settings.public_base_url.rstrip("/"), out_dir / f"feed-plan-{videos}.txt"

@@ -57,7 +57,7 @@ from arq.connections import ArqRedis, RedisSettings, create_pool  # noqa: E402
 from arq.constants import result_key_prefix  # noqa: E402
 from arq.jobs import Job  # noqa: E402
 
-from bench.common import api_server, bench_servers, percentile, start_child, stop_child, verdict  # noqa: E402
+from bench.common import UNTHROTTLED, api_server, bench_servers, percentile, start_child, stop_child, verdict  # noqa: E402
 from settings import Settings  # noqa: E402
 from workers import keys  # noqa: E402
 
@@ -615,6 +615,7 @@ async def run(args: argparse.Namespace) -> None:
             log_level=args.log_level,
             max_active_generations_per_user=1_000_000,
             max_generations_per_day=1_000_000,
+            **UNTHROTTLED,
         )
         where = (
             "embedded servers"

@@ -23,7 +23,7 @@ import time  # noqa: E402
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
-from bench.common import api_server, bench_servers, percentile, verdict  # noqa: E402
+from bench.common import UNTHROTTLED, api_server, bench_servers, percentile, verdict  # noqa: E402
 from bench.feed import load_data_set, vocabulary  # noqa: E402
 from settings import Settings  # noqa: E402
 
@@ -54,7 +54,9 @@ async def measure(videos: int, args: argparse.Namespace) -> tuple[float, float, 
     async with bench_servers("search") as servers:
         data = await load_data_set(servers.database_url, videos)
         print(f"{videos:,} videos loaded in {data.load_seconds:.1f} s", flush=True)
-        settings = Settings(database_url=servers.database_url, redis_url=servers.redis_url, log_level=args.log_level)
+        settings = Settings(
+            database_url=servers.database_url, redis_url=servers.redis_url, log_level=args.log_level, **UNTHROTTLED
+        )
         asked = queries(args.queries, random.Random(7))
         conn = await asyncpg.connect(servers.database_url)
         try:

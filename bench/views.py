@@ -37,7 +37,7 @@ import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
 from api.ids import to_global_id  # noqa: E402
-from bench.common import api_server, bench_servers, verdict  # noqa: E402
+from bench.common import UNTHROTTLED, api_server, bench_servers, verdict  # noqa: E402
 from db.crediting import credit, split_config  # noqa: E402
 from db.ledger_cli import checks_for, verify  # noqa: E402
 from domain.devices import issue_token  # noqa: E402
@@ -228,6 +228,7 @@ async def run(args: argparse.Namespace) -> None:
             redis_url=servers.redis_url,
             log_level="WARNING",
             max_qualified_anon_views_per_ip_per_day=0,
+            **UNTHROTTLED,
         )
         videos = await seed(servers.database_url, args.videos, rng)
         calls = args.events // BATCH
