@@ -95,14 +95,17 @@ ORDER BY user_id
 """
 # Each reversal moved its amount back to the FUNDING source, and no more than its payment credited.
 OVER_REVERSED = """
-SELECT r.payment_id, sum(r.amount_micros) AS reversed,
-       (SELECT sum(e.amount_micros) FROM ledger_transactions t JOIN ledger_entries e ON e.transaction_id = t.id
-        JOIN ledger_accounts a ON a.id = e.account_id AND a.kind = 'WALLET'
-        WHERE t.external_id = 'payment:' || r.payment_id) AS paid
-FROM payment_reversals r GROUP BY r.payment_id
-HAVING sum(r.amount_micros) > coalesce((SELECT sum(e.amount_micros) FROM ledger_transactions t
-        JOIN ledger_entries e ON e.transaction_id = t.id JOIN ledger_accounts a ON a.id = e.account_id
-        AND a.kind = 'WALLET' WHERE t.external_id = 'payment:' || r.payment_id), 0)
+WITH reversed AS (
+    SELECT payment_id, sum(amount_micros) AS reversed FROM payment_reversals GROUP BY payment_id
+), credited AS (
+    SELECT r.payment_id, coalesce(sum(e.amount_micros), 0) AS paid
+    FROM reversed r
+    LEFT JOIN ledger_transactions t ON t.external_id = 'payment:' || r.payment_id
+    LEFT JOIN ledger_entries e ON e.transaction_id = t.id
+        AND e.account_id IN (SELECT id FROM ledger_accounts WHERE kind = 'WALLET')
+    GROUP BY r.payment_id
+)
+SELECT payment_id, reversed, paid FROM reversed JOIN credited USING (payment_id) WHERE reversed > paid
 """
 
 

@@ -57,6 +57,21 @@ async def test_a_debt_the_receivable_does_not_show_is_found(db_pool: asyncpg.Poo
     assert any(p.startswith(f"user {user} owes 300") for p in problems)
 
 
+async def test_a_payment_reversed_beyond_what_it_credited_is_found(db_pool: asyncpg.Pool) -> None:
+    async with db_pool.acquire() as conn:
+        user = await new_user(conn)
+        await ledger.fund_wallet(conn, user_id=user, amount_micros=1000, memo="top-up", external_id="payment:evt_1")
+        reversal = (
+            "INSERT INTO payment_reversals (event_id, payment_id, user_id, kind, amount_micros, debt_micros) "
+            "VALUES ($1, 'evt_1', $2, 'REFUNDED', $3, 0)"
+        )
+        await conn.execute(reversal, "evt_2", user, 600)
+        assert not any(p.startswith("payment evt_1") for p in await verify(conn))
+        await conn.execute(reversal, "evt_3", user, 600)
+        problems = await verify(conn)
+    assert "payment evt_1 was reversed 1200 but credited 1000" in problems
+
+
 async def test_money_in_clearing_without_a_payout_is_found(db_pool: asyncpg.Pool) -> None:
     async with db_pool.acquire() as conn:
         await move(conn, LedgerKind.PAYOUT, AccountKind.FUNDING, AccountKind.PAYOUT_CLEARING, 900)
