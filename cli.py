@@ -101,6 +101,7 @@ def run_dev(settings: Settings) -> None:
         run_seed(settings)
         for command in ("api", "worker"):
             children.append(subprocess.Popen([sys.executable, "-m", "cli", command], env=env))
+        _wait_until_serving(settings, children)
         print(f"fanreel is up: GraphiQL at http://{settings.host}:{settings.port}/graphql (Ctrl-C stops)")
         _wait_any(children)
     except KeyboardInterrupt:
@@ -120,6 +121,21 @@ def _stop_on_signals() -> None:
 
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
+
+
+def _wait_until_serving(settings: Settings, children: Sequence[subprocess.Popen[bytes]]) -> None:
+    """Return once the API answers /healthz, so "fanreel is up" is only said when it is (or a child exits)."""
+    import httpx
+
+    host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    url = f"http://{host}:{settings.port}/healthz"
+    while all(child.poll() is None for child in children):
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
 
 
 def _wait_any(children: Sequence[subprocess.Popen[bytes]]) -> None:
