@@ -153,13 +153,15 @@ def shown(video: str) -> str:
 # (not a candidate) might belong there. `complete` says whether that happened; `feed` then reads the
 # page with every candidate checked (FOLLOWED_PAGE_CHECKED), which is always exact.
 FOLLOWED_CANDIDATES = f"""
+creators AS MATERIALIZED (
+    SELECT uf.followee_id AS id FROM user_follows uf
+    WHERE uf.follower_id = $1 AND NOT {hidden_user("$1", "uf.followee_id")} AND {creator_steered("uf.followee_id")}),
 candidates AS MATERIALIZED (
-    SELECT uf.followee_id AS source, c.id, c.published_at FROM user_follows uf CROSS JOIN LATERAL (
+    SELECT f.id AS source, c.id, c.published_at FROM creators f CROSS JOIN LATERAL (
         SELECT c.id, c.published_at FROM videos c
-        WHERE c.creator_id = uf.followee_id AND c.status = 'PUBLISHED' AND {before_cursor("c", "id", "$2", "$3")}
+        WHERE c.creator_id = f.id AND c.status = 'PUBLISHED' AND {before_cursor("c", "id", "$2", "$3")}
         ORDER BY c.published_at DESC, c.id DESC LIMIT $4) c
-    WHERE uf.follower_id = $1 AND {MODE} <> 'TRENDING'
-      AND NOT {hidden_user("$1", "uf.followee_id")} AND {creator_steered("uf.followee_id")}
+    WHERE {MODE} <> 'TRENDING'
     UNION ALL
     SELECT cf.character_id, l.video_id, l.published_at FROM character_follows cf CROSS JOIN LATERAL (
         SELECT l.video_id, l.published_at FROM video_licenses l
