@@ -10,7 +10,7 @@ from uuid import UUID
 import asyncpg
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # read-only; not frozen: a frozen __init__ costs 5x (list pages make hundreds)
 class Media:
     key: str
     thumbnail_key: str
@@ -23,7 +23,7 @@ class Media:
     sha256: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # read-only; not frozen: a frozen __init__ costs 5x (list pages make hundreds)
 class Video:
     id: UUID
     creator_id: UUID
@@ -48,7 +48,7 @@ class Video:
     remix_count: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # read-only; not frozen: a frozen __init__ costs 5x (list pages make hundreds)
 class License:
     video_id: UUID
     character_id: UUID
@@ -439,7 +439,7 @@ ARRAY(SELECT l FROM video_licenses l WHERE l.video_id = v.id ORDER BY l.position
 """
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # read-only; not frozen: a frozen __init__ costs 5x (list pages make hundreds)
 class Listed:
     video: Video
     licenses: tuple[License, ...]
