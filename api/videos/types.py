@@ -52,6 +52,9 @@ class ReviewState(StrEnum):
 
 VideoStatusType = strawberry.enum(VideoStatus, name="VideoStatus")
 ReviewStateType = strawberry.enum(ReviewState, name="ReviewState")
+# Members by value: a dict lookup instead of an enum call (~3x the cost) for each video and license of a page.
+STATUSES = {status.value: status for status in VideoStatus}
+REVIEW_STATES = {state.value: state for state in ReviewState}
 
 
 @strawberry.type(
@@ -75,7 +78,7 @@ class VideoLicense:
             revenue_share_bps=lic.revenue_share_bps,
             generation_fee_micros=lic.generation_fee_micros,
             attribution=lic.attribution,
-            review=ReviewState(lic.review),
+            review=REVIEW_STATES[lic.review],
             review_note=lic.review_note,
         )
 
@@ -134,7 +137,7 @@ class Video(Node):
             row=row,
             prompt=row.prompt,
             caption=row.caption,
-            status=VideoStatus(row.status),
+            status=STATUSES[row.status],
             aspect=row.aspect,
             duration_seconds=row.duration_seconds,
             rating=Rating[row.rating],
