@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from asyncio import Future
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from functools import cached_property
 from typing import Any, TypeGuard, TypeVar
 from uuid import UUID
 
@@ -22,7 +23,8 @@ class Loaders:
     """Created per request, for one viewer (DataLoader caches must not outlive the request).
 
     The batch functions hold the pool, not the Loaders: no reference cycle keeps a request's
-    loaded rows alive until the garbage collector runs.
+    loaded rows alive until the garbage collector runs. Each loader is made when first used: most
+    requests use two or three of them.
     """
 
     def __init__(self, pool: asyncpg.Pool, viewer_id: UUID | None) -> None:
@@ -31,31 +33,73 @@ class Loaders:
         self._memberships: frozenset[UUID] | None = None
         self._blocks: frozenset[UUID] | None = None
         self._ancestry_loaded: set[UUID] = set()
-        self.user = _by_id(pool, lambda conn, ids: users.get_users(conn, user_ids=ids), lambda u: u.id)
-        self.holder = _by_id(pool, lambda conn, ids: holders.get_holders(conn, holder_ids=ids), lambda h: h.id)
-        self.character = _by_id(
-            pool, lambda conn, ids: characters.get_characters(conn, character_ids=ids), lambda c: c.id
+
+    @cached_property
+    def user(self) -> DataLoader[UUID, users.User | None]:
+        return _by_id(self._pool, lambda conn, ids: users.get_users(conn, user_ids=ids), lambda u: u.id)
+
+    @cached_property
+    def holder(self) -> DataLoader[UUID, holders.Holder | None]:
+        return _by_id(self._pool, lambda conn, ids: holders.get_holders(conn, holder_ids=ids), lambda h: h.id)
+
+    @cached_property
+    def character(self) -> DataLoader[UUID, characters.Character | None]:
+        return _by_id(self._pool, lambda conn, ids: characters.get_characters(conn, character_ids=ids), lambda c: c.id)
+
+    @cached_property
+    def video(self) -> DataLoader[UUID, videos.Video | None]:
+        return _by_id(self._pool, lambda conn, ids: videos.get_videos(conn, video_ids=ids), lambda v: v.id)
+
+    @cached_property
+    def activity(self) -> DataLoader[UUID, activity.Activity | None]:
+        return _by_id(self._pool, lambda conn, ids: activity.get_activities(conn, activity_ids=ids), lambda a: a.id)
+
+    @cached_property
+    def licenses(self) -> DataLoader[UUID, list[videos.License]]:
+        return _grouped(self._pool, lambda conn, ids: videos.licenses_of(conn, video_ids=ids), lambda lic: lic.video_id)
+
+    @cached_property
+    def claim(self) -> DataLoader[UUID, claims.Claim | None]:
+        return _by_id(self._pool, lambda conn, ids: claims.get_claims(conn, claim_ids=ids), lambda c: c.id)
+
+    @cached_property
+    def claims_of_video(self) -> DataLoader[UUID, list[claims.Claim] | None]:
+        return _mapped(self._pool, lambda conn, ids: claims.claims_of_videos(conn, video_ids=ids))
+
+    @cached_property
+    def current_policy(self) -> DataLoader[UUID, policies.PublishedPolicy | None]:
+        return _mapped(self._pool, lambda conn, ids: policies.current_policies(conn, character_ids=ids))
+
+    @cached_property
+    def cameo_of_user(self) -> DataLoader[UUID, UUID | None]:
+        return _mapped(self._pool, lambda conn, ids: characters.cameo_of_users(conn, user_ids=ids))
+
+    @cached_property
+    def viewer_follows_user(self) -> DataLoader[UUID, bool]:
+        return _viewer_set(
+            self._pool,
+            self._viewer_id,
+            lambda conn, viewer, ids: users.followed_among(conn, follower_id=viewer, user_ids=ids),
         )
-        self.video = _by_id(pool, lambda conn, ids: videos.get_videos(conn, video_ids=ids), lambda v: v.id)
-        self.activity = _by_id(pool, lambda conn, ids: activity.get_activities(conn, activity_ids=ids), lambda a: a.id)
-        self.licenses = _grouped(
-            pool, lambda conn, ids: videos.licenses_of(conn, video_ids=ids), lambda lic: lic.video_id
-        )
-        self.claim = _by_id(pool, lambda conn, ids: claims.get_claims(conn, claim_ids=ids), lambda c: c.id)
-        self.claims_of_video = _mapped(pool, lambda conn, ids: claims.claims_of_videos(conn, video_ids=ids))
-        self.current_policy = _mapped(pool, lambda conn, ids: policies.current_policies(conn, character_ids=ids))
-        self.cameo_of_user = _mapped(pool, lambda conn, ids: characters.cameo_of_users(conn, user_ids=ids))
-        self.viewer_follows_user = _viewer_set(
-            pool, viewer_id, lambda conn, viewer, ids: users.followed_among(conn, follower_id=viewer, user_ids=ids)
-        )
-        self.viewer_follows_character = _viewer_set(
-            pool,
-            viewer_id,
+
+    @cached_property
+    def viewer_follows_character(self) -> DataLoader[UUID, bool]:
+        return _viewer_set(
+            self._pool,
+            self._viewer_id,
             lambda conn, viewer, ids: characters.followed_among(conn, user_id=viewer, character_ids=ids),
         )
-        self.suspended = _in_set(pool, lambda conn, ids: safety.suspended_among(conn, user_ids=ids))
-        self.viewer_likes = _viewer_set(
-            pool, viewer_id, lambda conn, viewer, ids: social.liked_among(conn, user_id=viewer, video_ids=ids)
+
+    @cached_property
+    def suspended(self) -> DataLoader[UUID, bool]:
+        return _in_set(self._pool, lambda conn, ids: safety.suspended_among(conn, user_ids=ids))
+
+    @cached_property
+    def viewer_likes(self) -> DataLoader[UUID, bool]:
+        return _viewer_set(
+            self._pool,
+            self._viewer_id,
+            lambda conn, viewer, ids: social.liked_among(conn, user_id=viewer, video_ids=ids),
         )
 
     def clear(self) -> None:
