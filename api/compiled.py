@@ -86,6 +86,8 @@ class Completion:
     # Python types of values already seen here that were neither awaitable nor an error: such a
     # value needs no further look (both are properties of the type).
     plain_types: set[type] = dataclass_field(default_factory=set)
+    # OBJECT: Python types of values the object type's is_type_of accepted.
+    of_type: set[type] = dataclass_field(default_factory=set)
 
 
 def completion_of(graphql_type: Any, serializer: Callable[[Any], Serialize]) -> Completion:
@@ -110,11 +112,12 @@ class ObjectPlan:
     run: Callable[[Any, Any, Any], dict[str, Any]] | None = None
 
 
-def generate(plan: ObjectPlan) -> Callable[[Any, Any, Any], dict[str, Any]]:
+def generate(plan: ObjectPlan, lazy_info: type) -> Callable[[Any, Any, Any], dict[str, Any]]:
     """The plan as the source of one function, compiled once (what graphql-jit does for graphql-js):
-    attribute leaves read and serialised inline, every other field through the executor's
-    `_resolve` and `_complete_value`, the result built as one dict display. Any error makes it
-    raise NotPlain, and graphql-core completes the object instead."""
+    attribute leaves read and serialised inline, resolver functions called directly (with a
+    `lazy_info` for those that take an info), every other field through the executor's `_resolve`,
+    each value completed by the executor's `_complete_value`, the result built as one dict display.
+    Any error makes it raise NotPlain, and graphql-core completes the object instead."""
     type_name = plan.object_type.name
     lines = ["def run(executor, source, path):", "    try:"]
     names: list[str] = []
@@ -143,8 +146,8 @@ def generate(plan: ObjectPlan) -> Callable[[Any, Any, Any], dict[str, Any]]:
             lines += [
                 f"        p = Path(path, {step.response_name!r}, {type_name!r})",
                 f"        step = steps[{index}]",
-                f"        {result} = executor._complete_value(step, step.completion, "
-                f"executor._resolve(step, object_type, source, p), p)",
+                f"        v = {_resolve_call(step)}",
+                f"        {result} = executor._complete_value(step, step.completion, v, p)",
             ]
     lines += [
         "    except NotPlain:",
@@ -157,12 +160,25 @@ def generate(plan: ObjectPlan) -> Callable[[Any, Any, Any], dict[str, Any]]:
         "NotPlain": NotPlain,
         "Undefined": Undefined,
         "Path": Path,
+        "LazyInfo": lazy_info,
         "steps": plan.steps,
         "object_type": plan.object_type,
     }
     exec(compile("\n".join(lines), f"<plan of {type_name}>", "exec"), scope)
     function: Callable[[Any, Any, Any], dict[str, Any]] = scope["run"]
     return function
+
+
+def _resolve_call(step: Step) -> str:
+    """The expression that resolves a VALUE step in generated code: its function called directly
+    when it has one (errors become NotPlain through the generated try), else the executor's `_resolve`."""
+    if step.function is None:
+        return "executor._resolve(step, object_type, source, p)"
+    if step.info_name is None:
+        return "step.function(source)"
+    if not step.info_name.isidentifier() or keyword.iskeyword(step.info_name):
+        return "executor._resolve(step, object_type, source, p)"
+    return f"step.function(source, {step.info_name}=LazyInfo(executor, step, object_type, p))"
 
 
 def fast_serializer(leaf_type: Any, serialize: Serialize) -> Serialize:

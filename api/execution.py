@@ -152,7 +152,7 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
     def _run(self, plan: ObjectPlan, source: Any, path: Path) -> dict[str, Any]:
         run = plan.run
         if run is None:
-            run = plan.run = generate(plan)
+            run = plan.run = generate(plan, LazyInfo)
         return run(self, source, path)
 
     def _resolve(self, step: Step, parent_type: GraphQLObjectType, source: Any, path: Path) -> Any:
@@ -188,8 +188,10 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
         if kind == OBJECT:
             object_type = completion.object_type
             assert object_type is not None
-            if object_type.is_type_of is not None and not _is_type_of(object_type, value):
-                raise NotPlain
+            if object_type.is_type_of is not None and type(value) not in completion.of_type:
+                if not _is_type_of(object_type, value):
+                    raise NotPlain
+                completion.of_type.add(type(value))  # strawberry's is_type_of looks at the type only
             sub_plan = step.sub_plans.get(object_type.name)
             if sub_plan is None:
                 grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, step.field_details)
@@ -218,22 +220,25 @@ class LazyInfo(Info[Any, Any]):
     resolver asks for more than the context (most read `info.context` alone)."""
 
     def __init__(self, executor: PlainFieldsExecutor, step: Step, parent_type: GraphQLObjectType, path: Path) -> None:
-        self._executor, self._step, self._parent_type, self._path = executor, step, parent_type, path
-        self._field = step.definition
+        self._where = (executor, step, parent_type, path)  # one attribute: resolvers make hundreds a page
         self._built: Any = None
+
+    @property
+    def _field(self) -> Any:  # type: ignore[override]
+        return self._where[1].definition
 
     @property
     def _raw_info(self) -> Any:  # type: ignore[override]
         if self._built is None:
-            step = self._step
+            executor, step, parent_type, path = self._where
             assert step.field is not None
             nodes = [details.node for details in step.field_details]
-            self._built = self._executor.build_resolve_info(step.field, nodes, self._parent_type, self._path)
+            self._built = executor.build_resolve_info(step.field, nodes, parent_type, path)
         return self._built
 
     @property
     def context(self) -> Any:
-        return self._executor.context_value
+        return self._where[0].context_value
 
 
 def _is_type_of(object_type: GraphQLObjectType, value: Any) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from asyncio import Future
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from functools import cached_property
 from typing import Any, TypeGuard, TypeVar
 from uuid import UUID
 
@@ -22,7 +23,8 @@ class Loaders:
     """Created per request, for one viewer (DataLoader caches must not outlive the request).
 
     The batch functions hold the pool, not the Loaders: no reference cycle keeps a request's
-    loaded rows alive until the garbage collector runs.
+    loaded rows alive until the garbage collector runs. Each loader is made when first used: most
+    requests use two or three of them.
     """
 
     def __init__(self, pool: asyncpg.Pool, viewer_id: UUID | None) -> None:
@@ -31,31 +33,73 @@ class Loaders:
         self._memberships: frozenset[UUID] | None = None
         self._blocks: frozenset[UUID] | None = None
         self._ancestry_loaded: set[UUID] = set()
-        self.user = _by_id(pool, lambda conn, ids: users.get_users(conn, user_ids=ids), lambda u: u.id)
-        self.holder = _by_id(pool, lambda conn, ids: holders.get_holders(conn, holder_ids=ids), lambda h: h.id)
-        self.character = _by_id(
-            pool, lambda conn, ids: characters.get_characters(conn, character_ids=ids), lambda c: c.id
+
+    @cached_property
+    def user(self) -> DataLoader[UUID, users.User | None]:
+        return _by_id(self._pool, lambda conn, ids: users.get_users(conn, user_ids=ids), lambda u: u.id)
+
+    @cached_property
+    def holder(self) -> DataLoader[UUID, holders.Holder | None]:
+        return _by_id(self._pool, lambda conn, ids: holders.get_holders(conn, holder_ids=ids), lambda h: h.id)
+
+    @cached_property
+    def character(self) -> DataLoader[UUID, characters.Character | None]:
+        return _by_id(self._pool, lambda conn, ids: characters.get_characters(conn, character_ids=ids), lambda c: c.id)
+
+    @cached_property
+    def video(self) -> DataLoader[UUID, videos.Video | None]:
+        return _by_id(self._pool, lambda conn, ids: videos.get_videos(conn, video_ids=ids), lambda v: v.id)
+
+    @cached_property
+    def activity(self) -> DataLoader[UUID, activity.Activity | None]:
+        return _by_id(self._pool, lambda conn, ids: activity.get_activities(conn, activity_ids=ids), lambda a: a.id)
+
+    @cached_property
+    def licenses(self) -> DataLoader[UUID, list[videos.License]]:
+        return _grouped(self._pool, lambda conn, ids: videos.licenses_of(conn, video_ids=ids), lambda lic: lic.video_id)
+
+    @cached_property
+    def claim(self) -> DataLoader[UUID, claims.Claim | None]:
+        return _by_id(self._pool, lambda conn, ids: claims.get_claims(conn, claim_ids=ids), lambda c: c.id)
+
+    @cached_property
+    def claims_of_video(self) -> DataLoader[UUID, list[claims.Claim] | None]:
+        return _mapped(self._pool, lambda conn, ids: claims.claims_of_videos(conn, video_ids=ids))
+
+    @cached_property
+    def current_policy(self) -> DataLoader[UUID, policies.PublishedPolicy | None]:
+        return _mapped(self._pool, lambda conn, ids: policies.current_policies(conn, character_ids=ids))
+
+    @cached_property
+    def cameo_of_user(self) -> DataLoader[UUID, UUID | None]:
+        return _mapped(self._pool, lambda conn, ids: characters.cameo_of_users(conn, user_ids=ids))
+
+    @cached_property
+    def viewer_follows_user(self) -> DataLoader[UUID, bool]:
+        return _viewer_set(
+            self._pool,
+            self._viewer_id,
+            lambda conn, viewer, ids: users.followed_among(conn, follower_id=viewer, user_ids=ids),
         )
-        self.video = _by_id(pool, lambda conn, ids: videos.get_videos(conn, video_ids=ids), lambda v: v.id)
-        self.activity = _by_id(pool, lambda conn, ids: activity.get_activities(conn, activity_ids=ids), lambda a: a.id)
-        self.licenses = _grouped(
-            pool, lambda conn, ids: videos.licenses_of(conn, video_ids=ids), lambda lic: lic.video_id
-        )
-        self.claim = _by_id(pool, lambda conn, ids: claims.get_claims(conn, claim_ids=ids), lambda c: c.id)
-        self.claims_of_video = _mapped(pool, lambda conn, ids: claims.claims_of_videos(conn, video_ids=ids))
-        self.current_policy = _mapped(pool, lambda conn, ids: policies.current_policies(conn, character_ids=ids))
-        self.cameo_of_user = _mapped(pool, lambda conn, ids: characters.cameo_of_users(conn, user_ids=ids))
-        self.viewer_follows_user = _viewer_set(
-            pool, viewer_id, lambda conn, viewer, ids: users.followed_among(conn, follower_id=viewer, user_ids=ids)
-        )
-        self.viewer_follows_character = _viewer_set(
-            pool,
-            viewer_id,
+
+    @cached_property
+    def viewer_follows_character(self) -> DataLoader[UUID, bool]:
+        return _viewer_set(
+            self._pool,
+            self._viewer_id,
             lambda conn, viewer, ids: characters.followed_among(conn, user_id=viewer, character_ids=ids),
         )
-        self.suspended = _in_set(pool, lambda conn, ids: safety.suspended_among(conn, user_ids=ids))
-        self.viewer_likes = _viewer_set(
-            pool, viewer_id, lambda conn, viewer, ids: social.liked_among(conn, user_id=viewer, video_ids=ids)
+
+    @cached_property
+    def suspended(self) -> DataLoader[UUID, bool]:
+        return _in_set(self._pool, lambda conn, ids: safety.suspended_among(conn, user_ids=ids))
+
+    @cached_property
+    def viewer_likes(self) -> DataLoader[UUID, bool]:
+        return _viewer_set(
+            self._pool,
+            self._viewer_id,
+            lambda conn, viewer, ids: social.liked_among(conn, user_id=viewer, video_ids=ids),
         )
 
     def clear(self) -> None:
@@ -131,17 +175,45 @@ class Loaders:
 
 
 class Loader(DataLoader[K, V]):
-    """A DataLoader that also remembers, for its request, what each loaded value was converted
-    to (`loaded`): a video list shows the same creators, characters, holders and policies again
-    and again, and each is made into its GraphQL object once."""
+    """A DataLoader that keeps primed values as they are, and remembers, for its request, what
+    each value was converted to (`loaded`): a video list primes hundreds of values and shows the
+    same creators, characters, holders and policies again and again. A primed value gets a future
+    only if something `load`s it; `loaded` reads it without one.
+    """
 
     def __init__(self, load_fn: Callable[[list[K]], Awaitable[Sequence[V]]]) -> None:
         super().__init__(load_fn)
-        # (id of the value's future, converter) -> (that future, the converted value)
-        self.converted: dict[tuple[int, Callable[[Any], Any]], tuple[Future[V], Any]] = {}
+        self.primed: dict[K, V] = {}
+        # (key of a primed value or id of a loaded value's future, converter) -> (that future or
+        # None, the converted value)
+        self.converted: dict[tuple[Any, Callable[[Any], Any]], tuple[Future[V] | None, Any]] = {}
+
+    def prime(self, key: K, value: V, force: bool = False) -> None:
+        if force:
+            self.clear(key)
+        if key not in self.primed and self.cache_map.get(key) is None:
+            self.primed[key] = value
+
+    def prime_many(self, data: Mapping[K, V], force: bool = False) -> None:
+        for key, value in data.items():
+            self.prime(key, value, force)
+
+    def load(self, key: K) -> Awaitable[V]:
+        if key in self.primed:
+            future: Future[V] = self.loop.create_future()
+            future.set_result(self.primed[key])
+            return future
+        return super().load(key)
+
+    def clear(self, key: K) -> None:
+        super().clear(key)
+        if key in self.primed:
+            del self.primed[key]
+            self.converted = {k: v for k, v in self.converted.items() if k[0] != key}
 
     def clear_all(self) -> None:
         super().clear_all()
+        self.primed.clear()
         self.converted.clear()
 
 
@@ -217,6 +289,9 @@ def loaded(loader: DataLoader[K, V], key: K, convert: Callable[[V], R]) -> R | A
     A resolver returning this is a plain function: for data loaded up front graphql-core gets a
     value, and makes no coroutine, future or task for it.
     """
+    primed = getattr(loader, "primed", None)
+    if primed is not None and key in primed:
+        return _convert_primed(loader, key, convert)  # type: ignore[arg-type]
     future = loader.cache_map.get(key)
     if _ready(future):
         return _convert_once(loader, future, convert)
@@ -225,6 +300,9 @@ def loaded(loader: DataLoader[K, V], key: K, convert: Callable[[V], R]) -> R | A
 
 def loaded_many(loader: DataLoader[K, V], keys: Sequence[K], convert: Callable[[list[V]], R]) -> R | Awaitable[R]:
     """`loaded` for several keys: `convert` of their values, in key order."""
+    primed = getattr(loader, "primed", {})
+    if all(key in primed for key in keys):
+        return convert([primed[key] for key in keys])
     futures = [loader.cache_map.get(key) for key in keys]
     if all(_ready(future) for future in futures):
         return convert([future.result() for future in futures if future is not None])
@@ -236,6 +314,9 @@ def loaded_each(
 ) -> list[R] | Awaitable[list[R]]:
     """`convert` of each value found for `keys`, in key order, the missing ones left out; each
     value converted once per request."""
+    primed = getattr(loader, "primed", {})
+    if all(key in primed for key in keys):
+        return [_convert_primed(loader, key, convert) for key in keys if primed[key] is not None]  # type: ignore[arg-type]
     futures = [loader.cache_map.get(key) for key in keys]
     if all(_ready(future) for future in futures):
         return [
@@ -244,6 +325,16 @@ def loaded_each(
             if future is not None and future.result() is not None
         ]
     return _converted(loader.load_many(keys), lambda values: [convert(v) for v in values if v is not None])
+
+
+def _convert_primed(loader: Loader[K, V], key: K, convert: Callable[[V], R]) -> R:
+    entry = loader.converted.get((key, convert))
+    if entry is not None:
+        converted: R = entry[1]
+        return converted
+    converted = convert(loader.primed[key])
+    loader.converted[(key, convert)] = (None, converted)
+    return converted
 
 
 def _convert_once(loader: DataLoader[K, V], future: Future[V], convert: Callable[[V], R]) -> R:

@@ -28,9 +28,10 @@ For each size, against a fresh database of its own (bench/common.py `bench_serve
    indexes). asyncpg's prepared-statement cache is the only cache either side has. Each response is
    checked to carry the same data as the GraphQL one before measuring.
 
-Prints requests/s and p50/p99 per endpoint and size, GraphQL ÷ hand-written throughput (budget
-≥ 0.25) and GraphQL p50 at the largest size ÷ p50 at the smallest (budget ≤ 1.5), PASS/FAIL per
-budget; exits 0 either way. `--py-spy DIR` records a py-spy profile of the GraphQL server during an
+Prints requests/s, p50/p99 and the CPU per request of the server process and of PostgreSQL per
+endpoint and size, GraphQL ÷ hand-written throughput (budget ≥ 0.25), GraphQL ÷ PostGraphile
+throughput (budget ≥ 1.1) and GraphQL p50 at the largest size ÷ p50 at the smallest (budget ≤ 1.5),
+PASS/FAIL per budget; exits 0 either way. `--py-spy DIR` records a py-spy profile of the GraphQL server during an
 extra wrk run at each size and prints where the time goes.
 """
 
@@ -44,6 +45,7 @@ sys.path[0] = str(Path(__file__).resolve().parent.parent)  # the repository, not
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
 import collections  # noqa: E402
+import dataclasses  # noqa: E402
 import hashlib  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
@@ -552,11 +554,44 @@ class WrkResult:
     p99_ms: float
     requests: int
     errors: str
+    # CPU milliseconds per request of the server process and of the database's backends during
+    # the run (Linux /proc): steadier than requests/s on a machine that runs other work too.
+    server_cpu_ms: float | None = None
+    database_cpu_ms: float | None = None
 
     def line(self) -> str:
         extra = f"  ({self.errors})" if self.errors else ""
         latency = f"p50 {self.p50_ms:7.2f} ms  p99 {self.p99_ms:7.2f} ms"
-        return f"{self.rps:8.1f} req/s  {latency}  [{self.requests} requests]{extra}"
+        cpu = ""
+        if self.server_cpu_ms is not None and self.database_cpu_ms is not None:
+            cpu = f"  CPU/request: server {self.server_cpu_ms:.2f} ms + PostgreSQL {self.database_cpu_ms:.2f} ms"
+        return f"{self.rps:8.1f} req/s  {latency}  [{self.requests} requests]{cpu}{extra}"
+
+
+TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU seconds of these processes so far (0 for any that is gone or unreadable)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / TICKS
+    return total
+
+
+async def backend_pids(database_url: str) -> list[int]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        return [row["pid"] for row in rows]
+    finally:
+        await conn.close()
 
 
 def _ms(text: str) -> float:
@@ -822,9 +857,10 @@ async def measure_size(args: argparse.Namespace, videos: int) -> SizeResult:
         try:
             async with (
                 api_server(settings) as (gql_url, gql_pid),
-                plain_server(settings) as (plain_url, _),
-                postgraphile_server(servers.database_url) as (pg_url, _),
+                plain_server(settings) as (plain_url, plain_pid),
+                postgraphile_server(servers.database_url) as (pg_url, pg_pid),
             ):
+                pids = {"graphql": gql_pid, "postgraphile": pg_pid, "plain": plain_pid, "same_sql": plain_pid}
                 bases = {"graphql": gql_url, "postgraphile": pg_url}
                 urls = {name: bases.get(name, plain_url) + path for name, path, _ in ENDPOINTS}
                 headers = {"Authorization": f"Bearer {data.token}", "Content-Type": "application/json"}
@@ -849,7 +885,9 @@ async def measure_size(args: argparse.Namespace, videos: int) -> SizeResult:
                 for round_number in range(1, args.rounds + 1):  # interleaved: each round measures every server
                     rounds.append({})
                     for name, _, label in ENDPOINTS:
-                        rounds[-1][name] = await measure_endpoint(servers.database_url, urls[name], scripts[name], args)
+                        rounds[-1][name] = await measure_endpoint(
+                            servers.database_url, urls[name], scripts[name], args, pids[name]
+                        )
                         print(f"round {round_number}: {label:32s} {rounds[-1][name].line()}", flush=True)
                 if args.py_spy:
                     out = Path(args.py_spy) / f"feed-graphql-{videos}.txt"
@@ -874,16 +912,26 @@ def scripts_body(name: str, body: str, pg_body: str) -> str:
     return pg_body if name == "postgraphile" else body
 
 
-async def measure_endpoint(database_url: str, url: str, script: str, args: argparse.Namespace) -> WrkResult:
-    """A warm-up, then a measured wrk run (longer when too few requests finished for percentiles)."""
+async def measure_endpoint(
+    database_url: str, url: str, script: str, args: argparse.Namespace, server_pid: int
+) -> WrkResult:
+    """A warm-up, then a measured wrk run (longer when too few requests finished for percentiles),
+    with the CPU the server and the database spent on it."""
     await wait_idle(database_url)
     run_wrk(url, script, args.warmup, args.threads)
-    await wait_idle(database_url)
-    result = run_wrk(url, script, args.seconds, args.threads)
-    if result.requests < 2 * CONNECTIONS:
+    seconds = args.seconds
+    while True:
         await wait_idle(database_url)
-        result = run_wrk(url, script, 3 * args.seconds, args.threads)
-    return result
+        backends = await backend_pids(database_url)  # the servers' pools are open after the warm-up
+        server_before, database_before = cpu_seconds([server_pid]), cpu_seconds(backends)
+        result = run_wrk(url, script, seconds, args.threads)
+        await wait_idle(database_url)
+        server, database = cpu_seconds([server_pid]) - server_before, cpu_seconds(backends) - database_before
+        if result.requests >= 2 * CONNECTIONS or seconds > args.seconds:
+            break
+        seconds = 3 * args.seconds
+    per_request = 1000 / max(result.requests, 1)
+    return dataclasses.replace(result, server_cpu_ms=server * per_request, database_cpu_ms=database * per_request)
 
 
 async def install_postgraphile_schema(database_url: str, base_url: str) -> None:
@@ -906,6 +954,18 @@ async def main(args: argparse.Namespace) -> None:
         )
         for name, _, label in ENDPOINTS:
             print(f"  {label:32s} {r.median(name).line()}")
+        cpu = [
+            (x["postgraphile"].server_cpu_ms + x["postgraphile"].database_cpu_ms)
+            / (x["graphql"].server_cpu_ms + x["graphql"].database_cpu_ms)
+            for x in r.rounds
+            if x["graphql"].server_cpu_ms and x["postgraphile"].server_cpu_ms is not None
+        ]
+        if cpu:
+            each = ", ".join(f"{x:.3f}" for x in cpu)
+            print(
+                f"  PostGraphile ÷ GraphQL CPU per request (server + PostgreSQL) {statistics.median(cpu):.3f} "
+                f"(median of rounds {each}; for information: above 1, GraphQL spends less)"
+            )
         same_sql = statistics.median(r.ratios("graphql", "same_sql"))
         print(f"  GraphQL ÷ hand-written (earlier one-statement feed SQL) throughput {same_sql:.3f} (for information)")
         for baseline, label, budget in (

@@ -12,7 +12,7 @@ import strawberry
 from api.context import Info
 from api.errors import BadUserInput
 from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
-from api.selection import selected
+from api.selection import selected_below
 from api.videos.types import Video, prefetch, prime
 from db.queries import feed, videos
 
@@ -45,7 +45,7 @@ async def _page(
 ) -> Connection[Video]:
     """The page, with what its selection shows of creators and characters loaded on `conn`."""
     prime(info, (row for row, _ in rows))
-    asked = selected(info.selected_fields, info.field_name, "edges", "node")
+    asked = selected_below(info, "edges", "node")
     await prefetch(info, conn, [row.video for row, _ in rows[:size]], asked)
     return connection(rows, size, lambda r: Video.from_row(r[0].video), lambda r: encode_cursor(*r[1]), after=after)
 

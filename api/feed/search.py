@@ -8,7 +8,7 @@ import strawberry
 
 from api.context import Info
 from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
-from api.selection import selected
+from api.selection import selected_below
 from api.videos.types import Video, prefetch, prime
 from db.queries import search
 from domain.search import parse_query
@@ -32,7 +32,7 @@ class SearchQueries:
                 conn, viewer_id=info.context.viewer_id, query=parsed, after=keyset, limit=size + 1
             )
             prime(info, (row for row, _ in rows))
-            asked = selected(info.selected_fields, info.field_name, "edges", "node")
+            asked = selected_below(info, "edges", "node")
             await prefetch(info, conn, [row.video for row, _ in rows[:size]], asked)
         return connection(
             rows, size, lambda r: Video.from_row(r[0].video), lambda r: encode_cursor(r[1], r[0].video.id), after=after

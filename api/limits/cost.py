@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from graphql import (
     DocumentNode,
     FieldNode,
@@ -202,7 +203,30 @@ def _root(schema: GraphQLSchema, operation: OperationDefinitionNode) -> tuple[Gr
     return schema.query_type, OBJECT_POINTS
 
 
+# Requested costs by (schema, operation node, variables): the parser cache gives every request of
+# a document the same nodes, and a client sends the same few variables again and again.
+_requested: dict[tuple[int, int, bytes], tuple[GraphQLSchema, OperationDefinitionNode, Cost]] = {}
+_MAX_REQUESTED = 4096
+
+
 def requested_cost(
+    schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Mapping[str, Any]
+) -> Cost:
+    try:
+        key = (id(schema), id(operation), orjson.dumps(variables, option=orjson.OPT_SORT_KEYS))
+    except TypeError:  # not JSON (an internal caller's values): not kept
+        return _requested_cost(schema, document, operation, variables)
+    found = _requested.get(key)
+    if found is not None and found[0] is schema and found[1] is operation:  # not new nodes at old addresses
+        return found[2]
+    cost = _requested_cost(schema, document, operation, variables)
+    if len(_requested) >= _MAX_REQUESTED:
+        _requested.clear()
+    _requested[key] = (schema, operation, cost)  # keeps the nodes alive while kept
+    return cost
+
+
+def _requested_cost(
     schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Mapping[str, Any]
 ) -> Cost:
     walk = _Requested(schema, document, operation, variables)

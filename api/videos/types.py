@@ -10,7 +10,6 @@ from uuid import UUID
 
 import asyncpg
 import strawberry
-from strawberry.types.nodes import SelectedField
 
 from api.accounts.types import User
 from api.characters.types import Character
@@ -22,7 +21,7 @@ from api.money import MoneyType
 from api.node import Node, register_node
 from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from api.remix.types import AspectType
-from api.selection import selected
+from api.selection import Selected
 from db.queries import characters, feed, social, users, videos
 from domain.rating import Rating
 
@@ -53,6 +52,9 @@ class ReviewState(StrEnum):
 
 VideoStatusType = strawberry.enum(VideoStatus, name="VideoStatus")
 ReviewStateType = strawberry.enum(ReviewState, name="ReviewState")
+# Members by value: a dict lookup instead of an enum call (~3x the cost) for each video and license of a page.
+STATUSES = {status.value: status for status in VideoStatus}
+REVIEW_STATES = {state.value: state for state in ReviewState}
 
 
 @strawberry.type(
@@ -76,7 +78,7 @@ class VideoLicense:
             revenue_share_bps=lic.revenue_share_bps,
             generation_fee_micros=lic.generation_fee_micros,
             attribution=lic.attribution,
-            review=ReviewState(lic.review),
+            review=REVIEW_STATES[lic.review],
             review_note=lic.review_note,
         )
 
@@ -135,7 +137,7 @@ class Video(Node):
             row=row,
             prompt=row.prompt,
             caption=row.caption,
-            status=VideoStatus(row.status),
+            status=STATUSES[row.status],
             aspect=row.aspect,
             duration_seconds=row.duration_seconds,
             rating=Rating[row.rating],
@@ -306,16 +308,13 @@ def video_connection(
     return connection(rows, size, lambda r: Video.from_row(r.video), cursor, after=after)
 
 
-async def prefetch(
-    info: Info, conn: asyncpg.Connection, rows: Sequence[videos.Video], asked: Sequence[SelectedField]
-) -> None:
+async def prefetch(info: Info, conn: asyncpg.Connection, rows: Sequence[videos.Video], asked: Selected) -> None:
     """Load what `asked` (the fields selected of each of these videos) shows of their creators and
     characters (with holders and policies) on `conn`, in one statement, so that it resolves
     without a coroutine per video."""
-    names = {field.name for field in asked}
-    wants_characters = "characters" in names or any(f.name == "character" for f in selected(asked, "licenses"))
+    wants_characters = "characters" in asked or "character" in asked.get("licenses", {})
     loaders = info.context.loaders
-    creator_ids = list(dict.fromkeys(row.creator_id for row in rows)) if "creator" in names else []
+    creator_ids = list(dict.fromkeys(row.creator_id for row in rows)) if "creator" in asked else []
     character_ids = list(dict.fromkeys(c for row in rows for c in row.character_ids)) if wants_characters else []
     if creator_ids and character_ids:
         await loaders.prime_characters_and_users(conn, character_ids, creator_ids)

@@ -14,7 +14,7 @@ from db.queries.policies import CURRENT_POLICY_OF_C, PublishedPolicy, published_
 from db.queries.users import USER_COLUMNS, User
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # read-only; not frozen: a frozen __init__ costs 5x (list pages make hundreds)
 class Character:
     id: UUID
     holder_id: UUID

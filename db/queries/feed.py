@@ -141,13 +141,53 @@ def shown(video: str) -> str:
     return f"NOT {hidden_creator(video)} AND {steered(video)}"
 
 
-# Followed part (not in TRENDING mode; each followed creator's checks made once, not per video):
-# newest first (keyset published_at, id), read from the viewer's follows so that a
-# page costs the same at any table size: a page of each followed creator's newest published videos
-# (videos_creator_published_idx), the newest page of those; the same for followed characters through
-# their licenses, which carry the video's published_at (video_licenses_character_published_idx,
-# migration 0010), distinct first since a video may show two followed characters; the two merged.
+# Followed part (not in TRENDING mode), newest first (keyset published_at, id), read from the
+# viewer's follows so that a page costs the same at any table size. Two steps:
+# 1. candidates: for each followed creator (its block, suspension and see-less checked once per
+#    creator) its newest $4 published videos, and for each followed character its newest $4 licensed
+#    ones; index-only reads (videos_creator_published_idx, video_licenses_character_published_idx).
+# 2. the page: the candidates walked newest first, each video's own checks (a character's video's
+#    creator, rating, see-less characters and terms) made only on the rows walked until $4 pass.
+# Checking each of the ~1,000 candidates instead costs four times the whole statement. The walk is
+# exact unless some source had $4 candidates, all walked, and not all on the page: its next video
+# (not a candidate) might belong there. `complete` says whether that happened; `feed` then reads the
+# page with every candidate checked (FOLLOWED_PAGE_CHECKED), which is always exact.
+FOLLOWED_CANDIDATES = f"""
+creators AS MATERIALIZED (
+    SELECT uf.followee_id AS id FROM user_follows uf
+    WHERE uf.follower_id = $1 AND NOT {hidden_user("$1", "uf.followee_id")} AND {creator_steered("uf.followee_id")}),
+candidates AS MATERIALIZED (
+    SELECT f.id AS source, c.id, c.published_at FROM creators f CROSS JOIN LATERAL (
+        SELECT c.id, c.published_at FROM videos c
+        WHERE c.creator_id = f.id AND c.status = 'PUBLISHED' AND {before_cursor("c", "id", "$2", "$3")}
+        ORDER BY c.published_at DESC, c.id DESC LIMIT $4) c
+    WHERE {MODE} <> 'TRENDING'
+    UNION ALL
+    SELECT cf.character_id, l.video_id, l.published_at FROM character_follows cf CROSS JOIN LATERAL (
+        SELECT l.video_id, l.published_at FROM video_licenses l
+        WHERE l.character_id = cf.character_id AND l.published_at IS NOT NULL
+          AND {before_cursor("l", "video_id", "$2", "$3")}
+        ORDER BY l.published_at DESC, l.video_id DESC LIMIT $4) l
+    WHERE cf.user_id = $1 AND {MODE} <> 'TRENDING')"""
 FOLLOWED_PAGE = f"""
+WITH {FOLLOWED_CANDIDATES},
+page AS MATERIALIZED (
+    SELECT p.id, p.published_at
+    FROM (SELECT DISTINCT id, published_at FROM candidates ORDER BY published_at DESC, id DESC) p
+    CROSS JOIN LATERAL (SELECT FROM videos v WHERE v.id = p.id AND {shown("v")}) passes
+    ORDER BY p.published_at DESC, p.id DESC LIMIT $4),
+complete AS (
+    SELECT NOT EXISTS (
+        SELECT 1 FROM candidates c GROUP BY c.source
+        HAVING count(*) = $4 AND count(*) FILTER (WHERE c.id IN (SELECT id FROM page)) < $4
+           AND ((SELECT count(*) FROM page) < $4 OR bool_and((c.published_at, c.id) >= (
+                SELECT published_at, id FROM page ORDER BY published_at, id LIMIT 1)))) AS complete)
+SELECT f.complete, x.* FROM complete f LEFT JOIN LATERAL (
+    SELECT {LIST_COLUMNS}, v.published_at AS published_key
+    FROM page p JOIN videos v ON v.id = p.id
+    ORDER BY p.published_at DESC, p.id DESC) x ON true
+"""
+FOLLOWED_PAGE_CHECKED = f"""
 WITH page AS MATERIALIZED (
     SELECT id, published_at FROM (
         (SELECT c.id, c.published_at FROM user_follows uf CROSS JOIN LATERAL (
@@ -208,7 +248,9 @@ async def feed(
     if trending_after is None and viewer_id is not None:
         published_at, last_id = _split(followed_after)
         rows = await conn.fetch(FOLLOWED_PAGE, viewer_id, published_at, last_id, limit)
-        page = [(listed(r), ("f", r["published_key"].isoformat(), str(r["id"]))) for r in rows]
+        if not rows[0]["complete"]:
+            rows = await conn.fetch(FOLLOWED_PAGE_CHECKED, viewer_id, published_at, last_id, limit)
+        page = [(listed(r), ("f", r["published_key"].isoformat(), str(r["id"]))) for r in rows if r["id"]]
     if len(page) < limit:
         generation, rank = trending_after if trending_after else (None, None)
         rows = await conn.fetch(TRENDING_PAGE, viewer_id, generation, rank, limit - len(page))

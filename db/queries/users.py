@@ -10,7 +10,7 @@ from uuid import UUID
 import asyncpg
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # read-only; not frozen: a frozen __init__ costs 5x (list pages make hundreds)
 class User:
     id: UUID
     handle: str

@@ -197,3 +197,36 @@ async def test_a_steered_feed_page_costs_the_same_statements_whatever_its_size(
     await recompute_trending(db)
     small, large = await feed_statements(client, fan, 5), await feed_statements(client, fan, 50)
     assert small == large <= 6
+
+
+async def test_followed_part_skips_any_run_of_hidden_videos_at_every_page_size(
+    client: GraphQLClient, db: asyncpg.Pool
+) -> None:
+    """The followed part checks a video's own filters only on the candidates it walks; a followed
+    creator or character whose newest videos are all hidden (more of them than a page) must still
+    show its older ones, in order, on every page size."""
+    from tests.api.social.test_feeds import FOLLOW_CHARACTER
+
+    fan = await create_user(client, handle="fan")
+    keen, calm, pest = [await create_user(client, handle=h) for h in ("keen", "calm", "pest")]
+    nova = await create_character(client, calm, await create_holder(client, calm), "Nova")
+    for followed in (keen, calm):
+        await client.execute(FOLLOW, {"id": followed.id}, token=fan.token)
+    await client.execute(FOLLOW_CHARACTER, {"id": nova}, token=fan.token)
+    await client.execute(BLOCK, {"id": pest.id}, token=fan.token)
+    await see_less(client, fan, kind="TERM", term="sunset")
+    await client.execute(SET, {"input": {"mode": "FOLLOWING"}}, token=fan.token)
+    made = [
+        (calm, "calm, take 0"),
+        (keen, "keen, take 1"),
+        (calm, "Nova by calm, take 2"),
+        *((keen, f"keen at sunset, take {n}") for n in range(3, 10)),
+        (keen, "keen, take 10"),
+        *((pest, f"Nova by pest, take {n}") for n in range(11, 18)),
+        (calm, "calm, take 18"),
+    ]
+    for who, prompt in made:
+        await create_video(client, db, who, prompt)
+    shown = [p for who, p in reversed(made) if who is not pest and "sunset" not in p]
+    for size in (1, 2, 3, 5, 20):
+        assert await pages(client, FEED, "feed", fan.token, size) == shown, size
