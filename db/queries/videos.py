@@ -46,6 +46,8 @@ class Video:
     like_count: int = 0
     comment_count: int = 0
     remix_count: int = 0
+    # Whether the creator was suspended when the row was read; None where the query did not say (lists).
+    creator_suspended: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -107,6 +109,7 @@ def _video(row: asyncpg.Record) -> Video:
         like_count=row["like_count"],
         comment_count=row["comment_count"],
         remix_count=row["remix_count"],
+        creator_suspended=row.get("creator_suspended"),
     )
 
 
@@ -167,7 +170,12 @@ async def insert_video(
     return _video(row)
 
 
-GET_VIDEOS = f"SELECT {VIDEO_COLUMNS} FROM videos v WHERE v.id = ANY($1::uuid[])"
+# Read one by one (node, remixOf, the DataLoader): whether the creator is suspended comes along, so
+# that deciding who may see a published video costs no statement of its own.
+CREATOR_SUSPENDED = "EXISTS (SELECT 1 FROM users su WHERE su.id = v.creator_id AND su.suspended_at IS NOT NULL)"
+GET_VIDEOS = f"""
+SELECT {VIDEO_COLUMNS}, {CREATOR_SUSPENDED} AS creator_suspended FROM videos v WHERE v.id = ANY($1::uuid[])
+"""
 
 
 async def get_videos(conn: asyncpg.Connection, *, video_ids: Sequence[UUID]) -> list[Video]:
@@ -422,7 +430,8 @@ WITH RECURSIVE chain(id, depth) AS (
     SELECT v.remix_of_id, c.depth + 1 FROM chain c JOIN videos v ON v.id = c.id
     WHERE v.remix_of_id IS NOT NULL AND c.depth < $2
 )
-SELECT {VIDEO_COLUMNS} FROM chain JOIN videos v ON v.id = chain.id ORDER BY chain.depth
+SELECT {VIDEO_COLUMNS}, {CREATOR_SUSPENDED} AS creator_suspended
+FROM chain JOIN videos v ON v.id = chain.id ORDER BY chain.depth
 """
 
 
