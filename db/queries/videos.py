@@ -73,7 +73,7 @@ coalesce((SELECT array_agg(l.character_id ORDER BY l.position) FROM video_licens
 """
 
 
-def _video(row: asyncpg.Record) -> Video:
+def _video(row: asyncpg.Record, creator_suspended: bool | None = None) -> Video:
     media = None
     if row["media_key"] is not None:
         media = Media(
@@ -109,7 +109,7 @@ def _video(row: asyncpg.Record) -> Video:
         like_count=row["like_count"],
         comment_count=row["comment_count"],
         remix_count=row["remix_count"],
-        creator_suspended=row.get("creator_suspended"),
+        creator_suspended=creator_suspended,
     )
 
 
@@ -179,7 +179,7 @@ SELECT {VIDEO_COLUMNS}, {CREATOR_SUSPENDED} AS creator_suspended FROM videos v W
 
 
 async def get_videos(conn: asyncpg.Connection, *, video_ids: Sequence[UUID]) -> list[Video]:
-    return [_video(row) for row in await conn.fetch(GET_VIDEOS, list(video_ids))]
+    return [_video(row, row["creator_suspended"]) for row in await conn.fetch(GET_VIDEOS, list(video_ids))]
 
 
 async def get_video(conn: asyncpg.Connection, *, video_id: UUID) -> Video | None:
@@ -437,7 +437,7 @@ FROM chain JOIN videos v ON v.id = chain.id ORDER BY chain.depth
 
 async def ancestors(conn: asyncpg.Connection, *, video_id: UUID, limit: int = 1000) -> list[Video]:
     """The videos a video remixes, nearest first, in one query whatever the depth."""
-    return [_video(row) for row in await conn.fetch(ANCESTORS, video_id, limit)]
+    return [_video(row, row["creator_suspended"]) for row in await conn.fetch(ANCESTORS, video_id, limit)]
 
 
 # Lists carry each video's licenses (rows of video_licenses, in order) and whether the viewer ($1)
