@@ -25,6 +25,7 @@ from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
 from strawberry.types import ExecutionResult, SubscriptionExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
@@ -58,7 +59,19 @@ GRAPHIQL_CSP = (
 MAX_SUBSCRIPTIONS_PER_CONNECTION = 50
 
 
+class RecheckingTransportWS(BaseGraphQLTransportWSHandler[Context, None]):
+    """Each operation on a WebSocket (query, mutation or subscription) reads the connection's token
+    again first: the context lives as long as the connection, and a token revoked, expired or
+    suspended since connection_init must stop working at once."""
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        await self.context.recheck_token()
+        await super().run_operation(operation)
+
+
 class FanreelGraphQL(GraphQL[Context, None]):
+    graphql_transport_ws_handler_class = RecheckingTransportWS
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         services: Services = request.app.state.services
         context = await build_context(services, request, request.headers.get("authorization"))
@@ -133,6 +146,7 @@ class FanreelGraphQL(GraphQL[Context, None]):
             await context.request.close(code=4401, reason="Unauthorized")
             raise ConnectionRejectionError()
         context.token_hash, context.user_id, context.loaders = fresh.token_hash, fresh.user_id, fresh.loaders
+        context.suspended = fresh.suspended
         return cast(UnsetType, UNSET)
 
 

@@ -18,11 +18,13 @@ from api.errors import Forbidden, Unauthenticated
 from api.loaders import Loaders
 from db.catalog import Catalog
 from db.queries.operators import is_operator
-from db.queries.tokens import token_user
+from db.queries.tokens import token_owner
 from workers.storage import Storage
 
 if TYPE_CHECKING:
     from settings import Settings
+
+SUSPENDED = "This account is suspended."
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,9 @@ class Context:
     loaders: Loaders
     # None: no credentials were sent. The token's hash is kept so logOut can revoke it.
     token_hash: bytes | None = None
+    # None when signed out, or when the token is unknown, revoked, expired or its user suspended.
     user_id: UUID | None = None
+    suspended: bool = False
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex[:16])
     # The payload of a WebSocket's connection_init (strawberry fills it in).
     connection_params: dict[str, object] = field(default_factory=dict)
@@ -56,7 +60,7 @@ class Context:
     def viewer_id(self) -> UUID | None:
         """The signed-in user; None when signed out; UNAUTHENTICATED when credentials are bad."""
         if self.token_hash is not None and self.user_id is None:
-            raise Unauthenticated()
+            raise Unauthenticated(SUSPENDED) if self.suspended else Unauthenticated()
         return self.user_id
 
     def require_viewer(self) -> UUID:
@@ -64,6 +68,21 @@ class Context:
         if viewer_id is None:
             raise Unauthenticated()
         return viewer_id
+
+    async def recheck_token(self) -> None:
+        """Read the token again: a WebSocket's context lives as long as the connection, and a token
+        revoked, expired or suspended since it was opened must stop working at once."""
+        if self.token_hash is not None and self.user_id is not None:
+            async with self.pool.acquire() as conn:
+                owner = await token_owner(conn, token_hash=self.token_hash)
+            if owner is None or owner.suspended:
+                self.user_id, self.suspended = None, owner is not None
+                self.loaders = Loaders(self.pool, None)
+
+    async def require_live_viewer(self) -> UUID:
+        """`require_viewer` after `recheck_token`: for each event of a subscription."""
+        await self.recheck_token()
+        return self.require_viewer()
 
     async def require_operator(self) -> UUID:
         """The signed-in viewer when they hold the operator role; FORBIDDEN otherwise."""
@@ -78,16 +97,19 @@ Info = StrawberryInfo[Context, None]
 
 
 async def build_context(services: Services, request: Request | WebSocket | None, authorization: str | None) -> Context:
-    digest = user_id = None
+    digest = owner = None
     token = bearer_token(authorization)
     if token is not None:
         digest = token_hash(token)
         async with services.pool.acquire() as conn:
-            user_id = await token_user(conn, token_hash=digest)
+            owner = await token_owner(conn, token_hash=digest)
+    suspended = owner is not None and owner.suspended
+    user_id = owner.user_id if owner is not None and not suspended else None
     return Context(
         services=services,
         request=request,
         loaders=Loaders(services.pool, user_id),
         token_hash=digest,
         user_id=user_id,
+        suspended=suspended,
     )

@@ -11,7 +11,7 @@ from uuid import UUID
 import asyncpg
 from strawberry.dataloader import DataLoader
 
-from db.queries import activity, characters, claims, holders, policies, safety, social, users, videos
+from db.queries import activity, characters, claims, holders, operators, policies, safety, social, users, videos
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -32,6 +32,7 @@ class Loaders:
         self._viewer_id = viewer_id
         self._memberships: frozenset[UUID] | None = None
         self._blocks: frozenset[UUID] | None = None
+        self._operator: bool | None = None
         self._ancestry_loaded: set[UUID] = set()
 
     @cached_property
@@ -140,8 +141,21 @@ class Loaders:
         return self._blocks
 
     async def hidden(self, user_id: UUID) -> bool:
-        """Whether the user is hidden from the viewer: suspended, or in a block with the viewer."""
-        return user_id in await self.viewer_blocks() or await self.suspended.load(user_id)
+        """Whether the user is hidden from the viewer: in a block with the viewer, or suspended (but
+        to operators, who must find a suspended user to lift the suspension)."""
+        if user_id in await self.viewer_blocks():
+            return True
+        return await self.suspended.load(user_id) and not await self.viewer_is_operator()
+
+    async def viewer_is_operator(self) -> bool:
+        """Whether the viewer holds the operator role, read once per request (when first asked)."""
+        if self._operator is None:
+            if self._viewer_id is None:
+                self._operator = False
+            else:
+                async with self._pool.acquire() as conn:
+                    self._operator = await operators.is_operator(conn, user_id=self._viewer_id)
+        return self._operator
 
     def forget_blocks(self) -> None:
         """After the viewer's blocks changed in this request."""

@@ -166,7 +166,8 @@ def _validate(request: RemixRequest) -> None:
 
 REMIX_SOURCE = """
 SELECT v.creator_id, v.status, coalesce(array_agg(l.character_id) FILTER (WHERE l.character_id IS NOT NULL), '{}')
-    AS character_ids
+    AS character_ids,
+    EXISTS (SELECT 1 FROM users u WHERE u.id = v.creator_id AND u.suspended_at IS NOT NULL) AS creator_suspended
 FROM videos v LEFT JOIN video_licenses l ON l.video_id = v.id
 WHERE v.id = $1 GROUP BY v.id
 """
@@ -176,8 +177,13 @@ async def _inherited_characters(conn: asyncpg.Connection, request: RemixRequest)
     if request.remix_of_id is None:
         return []
     row = await conn.fetchrow(REMIX_SOURCE, request.remix_of_id)
-    # Only a published video (or one's own) can be remixed; anything else looks like it does not exist.
-    if row is None or (row["status"] != "PUBLISHED" and row["creator_id"] != request.creator_id):
+    # Only a published video (or one's own) can be remixed; anything else looks like it does not exist,
+    # and so does a suspended creator's video (it left every public list: RULES §10).
+    if (
+        row is None
+        or row["creator_suspended"]
+        or (row["status"] != "PUBLISHED" and row["creator_id"] != request.creator_id)
+    ):
         raise DomainError(FieldError(ErrorCode.NOT_FOUND, "No such video to remix.", ("input", "remixOfId")))
     return sorted(row["character_ids"])
 

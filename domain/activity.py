@@ -26,6 +26,19 @@ class ActivityKind(StrEnum):
     APPEAL_FILED = "APPEAL_FILED"
 
 
+# What people do and make: hidden from a recipient when its actor, or the creator of its video, is
+# suspended or in a block with the recipient (RULES §10). Rights holders' duties (reviews, claims)
+# and moderation outcomes always reach them.
+SOCIAL_KINDS = frozenset(
+    {
+        ActivityKind.VIDEO_PUBLISHED,
+        ActivityKind.VIDEO_LIKED,
+        ActivityKind.VIDEO_COMMENTED,
+        ActivityKind.VIDEO_REMIXED,
+        ActivityKind.NEW_FOLLOWER,
+    }
+)
+
 # The only kinds a character's followers (who are not members of its holder) are told about.
 FOLLOWER_KINDS = frozenset({ActivityKind.VIDEO_PUBLISHED, ActivityKind.POLICY_PUBLISHED})
 

@@ -3,6 +3,7 @@ database per test session, a clean state before every test, and the ASGI app."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -11,13 +12,14 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+import uvicorn
 from redis.asyncio import Redis
 from starlette.applications import Starlette
 
 from api.app import create_app
 from db.migrate import migrate
 from db.pool import create_pool
-from embedded import EmbeddedServices
+from embedded import EmbeddedServices, free_port
 from settings import Settings
 from tests.helpers import TEST_DEVICE_SECRET, GraphQLClient
 
@@ -136,3 +138,17 @@ async def client(app: Starlette, clean_state: None, db_pool: asyncpg.Pool) -> As
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as http:
         yield GraphQLClient(http, db_pool)
+
+
+@pytest.fixture
+async def live_server(settings: Settings, clean_state: None) -> AsyncIterator[str]:
+    """A running uvicorn for the WebSocket tests: its ws:// URL."""
+    server = uvicorn.Server(uvicorn.Config(create_app(settings), port=free_port(), log_level="warning"))
+    task = asyncio.create_task(server.serve())
+    for _ in range(500):  # up to 10 s
+        if server.started:
+            break
+        await asyncio.sleep(0.02)
+    yield f"ws://127.0.0.1:{server.config.port}/graphql"
+    server.should_exit = True
+    await task

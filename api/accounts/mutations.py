@@ -10,7 +10,7 @@ import strawberry
 
 from api.accounts.types import User
 from api.auth import hash_password, needs_rehash, new_token, verify_password
-from api.context import Info
+from api.context import SUSPENDED, Info
 from api.errors import Unauthenticated, UserError, constraint_error, user_errors
 from api.limits.login import LogInGuard
 from db.queries import tokens, users
@@ -22,6 +22,7 @@ TAKEN = {
     "users_email_key": FieldError(ErrorCode.TAKEN, "An account with that email exists.", ("input", "email")),
 }
 BAD_CREDENTIALS = FieldError(ErrorCode.INVALID, "Wrong handle, email or password.")
+SUSPENDED_ACCOUNT = FieldError(ErrorCode.FORBIDDEN, SUSPENDED)
 
 
 @strawberry.input
@@ -83,12 +84,14 @@ class AccountMutations:
         async with info.context.pool.acquire() as conn:
             found = await users.get_credentials(conn, handle_or_email=input.handle_or_email)
             # The same error, after the same work, whether the account exists or not.
-            password_ok = await verify_password(found[1] if found else None, input.password)
+            password_ok = await verify_password(found.password_hash if found else None, input.password)
             if found is None or not password_ok:
                 await guard.failed()
                 return AuthPayload(user_errors=user_errors(DomainError(BAD_CREDENTIALS)))
             await guard.succeeded()
-            user_id, password_hash = found
+            if found.suspended:  # said only to whoever knows the password; no token is issued
+                return AuthPayload(user_errors=user_errors(DomainError(SUSPENDED_ACCOUNT)))
+            user_id, password_hash = found.user_id, found.password_hash
             async with conn.transaction():
                 if needs_rehash(password_hash):
                     new_hash = await hash_password(input.password)

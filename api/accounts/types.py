@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from api.feed.preferences import FeedPreferences
     from api.holders.types import Holder
     from api.payouts.types import PayoutAccount
+    from api.safety.types import ModerationRecord
     from api.videos.types import Video
     from api.views.types import EarningsReport
     from api.wallet.types import Wallet
@@ -75,6 +76,16 @@ class User(Node):
                 limit=size + 1,
             )
         return video_connection(info, rows, size, after, created_cursor if themself else published_cursor)
+
+    @strawberry.field(
+        description="Operators only (empty for anyone else): the user's suspensions and their lifting, oldest first."
+    )
+    async def moderation_records(
+        self, info: Info
+    ) -> list[Annotated[ModerationRecord, strawberry.lazy("api.safety.types")]]:
+        from api.safety.types import moderation_records_of
+
+        return await moderation_records_of(info, self.raw_id)
 
     @strawberry.field(description="Whether the signed-in viewer follows this user (false when signed out).")
     async def viewer_follows(self, info: Info) -> bool:

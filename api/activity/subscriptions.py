@@ -68,6 +68,7 @@ async def _delivered(
             async with info.context.pool.acquire() as conn:
                 row = await activity.activity_of_event(conn, event_id=announced[0], recipient_id=viewer_id)
             if row is not None:
+                await info.context.require_live_viewer()  # revoked or suspended since: UNAUTHENTICATED, the end
                 _forget_loaded(info, viewer_id)
                 yield row
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from uuid import UUID
-
 import strawberry
 
 from api.context import Info
-from api.errors import Forbidden, UserError, invalid, user_errors
-from api.remix.queries import pricing_config, remix_request
+from api.errors import UserError, invalid, user_errors
+from api.remix.queries import pricing_config, refuse_blocked_source, remix_request
 from api.remix.types import RemixInput
 from api.videos.types import Video, load_video
 from db.generation import GenerationConfig, create_generation
@@ -48,7 +46,7 @@ class RemixMutations:
                 message = f"Idempotency key must be 1-{MAX_IDEMPOTENCY_KEY_LENGTH} characters."
                 raise DomainError(invalid(message, "input", "idempotencyKey"))
             request = remix_request(viewer_id, input)
-            await _not_blocked(info, request.remix_of_id)
+            await refuse_blocked_source(info, request.remix_of_id)
             async with info.context.pool.acquire() as conn:
                 created = await create_generation(
                     conn,
@@ -64,10 +62,3 @@ class RemixMutations:
             await enqueue_generation(services.redis, created.video_id)
             info.context.loaders.video.prime(created.video_id, created.video)  # as written: no read back
         return VideoPayload(video=await load_video(info, created.video_id))
-
-
-async def _not_blocked(info: Info, remix_of_id: UUID | None) -> None:
-    """FORBIDDEN to remix a video of a creator in a block with the viewer (RULES §10)."""
-    source = await info.context.loaders.video.load(remix_of_id) if remix_of_id else None
-    if source is not None and source.creator_id in await info.context.loaders.viewer_blocks():
-        raise Forbidden("You and this video's creator have blocked each other.")

@@ -8,7 +8,7 @@ import strawberry
 
 from api.characters.types import Character, PolicyDecision
 from api.context import Info
-from api.errors import BadUserInput
+from api.errors import BadUserInput, Forbidden
 from api.ids import decode_id
 from api.money import MoneyType
 from api.remix.types import CharacterMatch, MatchKind, RemixCheck, RemixInput
@@ -33,6 +33,14 @@ def remix_request(viewer_id: UUID, input: RemixInput) -> RemixRequest:
     )
 
 
+async def refuse_blocked_source(info: Info, remix_of_id: UUID | None) -> None:
+    """FORBIDDEN to remix a video whose creator and the viewer are in a block, whichever made it
+    (RULES §10): checkRemix says so exactly as createRemix refuses it."""
+    source = await info.context.loaders.video.load(remix_of_id) if remix_of_id else None
+    if source is not None and source.creator_id in await info.context.loaders.viewer_blocks():
+        raise Forbidden("You and this video's creator have blocked each other.")
+
+
 def pricing_config(info: Info) -> PricingConfig:
     settings = info.context.services.settings
     return PricingConfig(
@@ -46,12 +54,14 @@ def pricing_config(info: Info) -> PricingConfig:
 class RemixQueries:
     @strawberry.field(
         description="Dry run of createRemix: which characters the prompt features, each holder's decision, "
-        "the rating and the price. Charges nothing."
+        "the rating and the price. Charges nothing. Refused (FORBIDDEN) as createRemix is when the viewer and "
+        "the creator of remixOfId are in a block."
     )
     async def check_remix(self, info: Info, input: RemixInput) -> RemixCheck:
         viewer_id = info.context.require_viewer()
         try:
             request = remix_request(viewer_id, input)
+            await refuse_blocked_source(info, request.remix_of_id)
             async with info.context.pool.acquire() as conn:
                 plan = await plan_remix(conn, info.context.services.catalog, pricing_config(info), request)
         except DomainError as error:

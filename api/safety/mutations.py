@@ -11,7 +11,16 @@ from api.accounts.types import User, load_user
 from api.context import Info
 from api.errors import invalid, user_errors
 from api.ids import decode_id, from_global_id
-from api.safety.types import ModerateInput, ModerationAction, Report, ReportInput, ReportPayload
+from api.safety.types import (
+    ModerateInput,
+    ModerationAction,
+    ModerationRecord,
+    Report,
+    ReportInput,
+    ReportPayload,
+    UnsuspendUserInput,
+    UnsuspendUserPayload,
+)
 from api.social.types import FollowPayload, load_comment
 from api.videos.mutations import TAKE_DOWN_FROM
 from api.videos.types import VideoStatus, load_video
@@ -79,21 +88,54 @@ class SafetyMutations:
                 report = await reports.lock(conn, report_id=raw_id) if raw_id else None
                 if report is None:
                     raise _error(ErrorCode.NOT_FOUND, "No such report.", "input", "reportId")
-                if report.status != "OPEN":
-                    raise _error(ErrorCode.CONFLICT, "This report was already decided.", "input", "reportId")
-                if report.subject_kind not in ACTS_ON[action]:
-                    message = f"{action} does not apply to a reported {report.subject_kind}."
-                    raise _error(ErrorCode.INVALID, message, "input", "action")
-                events = await _act(conn, report, action, note)
-                video_id = report.subject_id if report.subject_kind == "Video" else None
-                events += await reports.resolve(
-                    conn, report=report, operator_id=operator_id, action=action, note=note, video_id=video_id
-                )
+                events = await _decide(conn, report, operator_id, action, note)
                 (fresh,) = await reports.get_reports(conn, report_ids=[report.id])
         except DomainError as error:
             return ReportPayload(user_errors=user_errors(error))
         await activity.publish_all(info.context.services.redis, events)
         return ReportPayload(report=Report.from_row(fresh))
+
+    @strawberry.mutation(
+        description="Operators only: lift a user's suspension (recorded with who and when). Their tokens from "
+        "before stay revoked: they log in again."
+    )
+    async def unsuspend_user(self, info: Info, input: UnsuspendUserInput) -> UnsuspendUserPayload:
+        operator_id = await info.context.require_operator()
+        raw_id = decode_id(input.user_id, "User")
+        try:
+            note = _note(input.note)
+            async with info.context.pool.acquire() as conn, conn.transaction():
+                if raw_id is None or not await users.get_users(conn, user_ids=[raw_id]):
+                    raise _error(ErrorCode.NOT_FOUND, "No such user.", "input", "userId")
+                if not await safety.unsuspend(conn, user_id=raw_id):
+                    raise _error(ErrorCode.CONFLICT, "This user is not suspended.", "input", "userId")
+                record = await reports.record_unsuspend(conn, operator_id=operator_id, user_id=raw_id, note=note)
+        except DomainError as error:
+            return UnsuspendUserPayload(user_errors=user_errors(error))
+        return UnsuspendUserPayload(user=await load_user(info, raw_id), record=ModerationRecord.of(record))
+
+
+async def _decide(
+    conn: asyncpg.Connection,
+    report: reports.Report,
+    operator_id: UUID,
+    action: ModerationAction,
+    note: str | None,
+) -> list[activity.Event]:
+    """Carry out and record `action` on an open report (and its subject's other open reports)."""
+    if report.status != "OPEN":
+        raise _error(ErrorCode.CONFLICT, "This report was already decided.", "input", "reportId")
+    if action == ModerationAction.UNSUSPEND_USER:
+        raise _error(ErrorCode.INVALID, "A suspension is lifted with unsuspendUser.", "input", "action")
+    if report.subject_kind not in ACTS_ON[action]:
+        message = f"{action} does not apply to a reported {report.subject_kind}."
+        raise _error(ErrorCode.INVALID, message, "input", "action")
+    suspended = await _person(conn, report) if action == ModerationAction.SUSPEND_USER else None
+    events = await _act(conn, report, action, note, suspended)
+    video_id = report.subject_id if report.subject_kind == "Video" else None
+    return events + await reports.resolve(
+        conn, report=report, operator_id=operator_id, action=action, note=note, video_id=video_id, user_id=suspended
+    )
 
 
 async def _block(info: Info, user_id: str, *, block: bool) -> FollowPayload:
@@ -139,9 +181,14 @@ async def _reportable(info: Info, global_id: str) -> tuple[str, UUID, social.Com
 
 
 async def _act(
-    conn: asyncpg.Connection, report: reports.Report, action: ModerationAction, note: str | None
+    conn: asyncpg.Connection,
+    report: reports.Report,
+    action: ModerationAction,
+    note: str | None,
+    suspended: UUID | None,
 ) -> list[activity.Event]:
-    """Carry out the action on the report's subject; events to publish after commit."""
+    """Carry out the action on the report's subject (`suspended`: the user SUSPEND_USER suspends);
+    events to publish after commit."""
     if action == ModerationAction.TAKE_DOWN_VIDEO:
         video = await videos.lock_video(conn, video_id=report.subject_id)
         if video is None or video.status not in TAKE_DOWN_FROM:
@@ -156,8 +203,8 @@ async def _act(
         and await social.delete_comment(conn, comment_id=report.subject_id) is None
     ):
         raise _error(ErrorCode.CONFLICT, "This comment is already deleted.", "input", "action")
-    if action == ModerationAction.SUSPEND_USER:
-        await safety.suspend(conn, user_id=await _person(conn, report))
+    if suspended is not None:
+        await safety.suspend(conn, user_id=suspended)
     return []
 
 

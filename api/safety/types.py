@@ -41,6 +41,8 @@ class ModerationAction(StrEnum):
     TAKE_DOWN_VIDEO = "TAKE_DOWN_VIDEO"
     DELETE_COMMENT = "DELETE_COMMENT"
     SUSPEND_USER = "SUSPEND_USER"
+    # Not a decision on a report: `unsuspendUser` lifts a suspension, and its record shows this.
+    UNSUSPEND_USER = "UNSUSPEND_USER"
 
 
 ReportReasonType = strawberry.enum(ReportReason, name="ReportReason")
@@ -48,12 +50,21 @@ ReportStatusType = strawberry.enum(ReportStatus, name="ReportStatus")
 ModerationActionType = strawberry.enum(ModerationAction, name="ModerationAction")
 
 
-@strawberry.type(name="ModerationRecord", description="One moderation decision on a report: what, by whom, when.")
+@strawberry.type(
+    name="ModerationRecord",
+    description="One moderation decision (on a report, or lifting a suspension): what, by whom, when.",
+)
 class ModerationRecord:
     action: ModerationActionType  # type: ignore[valid-type]
     note: str | None
     created_at: datetime
     operator_id: strawberry.Private[UUID | None]
+
+    @classmethod
+    def of(cls, row: reports.Action) -> ModerationRecord:
+        return cls(
+            action=ModerationAction(row.action), note=row.note, created_at=row.created_at, operator_id=row.operator_id
+        )
 
     @strawberry.field(description="The operator who acted (null once their account is gone).")
     async def operator(self, info: Info) -> User | None:
@@ -99,12 +110,19 @@ class Report(Node):
             if not await is_operator(conn, user_id=info.context.require_viewer()):
                 return []
             rows = await reports.actions_of(conn, report_id=self.row.id)
-        return [
-            ModerationRecord(
-                action=ModerationAction(r.action), note=r.note, created_at=r.created_at, operator_id=r.operator_id
-            )
-            for r in rows
-        ]
+        return [ModerationRecord.of(row) for row in rows]
+
+
+async def moderation_records_of(info: Info, user_id: UUID) -> list[ModerationRecord]:
+    """Operators only (empty for anyone else): the user's suspensions and their lifting, oldest first."""
+    viewer_id = info.context.viewer_id
+    if viewer_id is None:
+        return []
+    async with info.context.pool.acquire() as conn:
+        if not await is_operator(conn, user_id=viewer_id):
+            return []
+        rows = await reports.actions_on_user(conn, user_id=user_id)
+    return [ModerationRecord.of(row) for row in rows]
 
 
 async def load_report(info: Info, report_id: UUID) -> Report | None:
@@ -134,6 +152,19 @@ class ModerateInput:
     report_id: strawberry.ID
     action: ModerationActionType  # type: ignore[valid-type]
     note: str | None = None
+
+
+@strawberry.input
+class UnsuspendUserInput:
+    user_id: strawberry.ID
+    note: str | None = None
+
+
+@strawberry.type
+class UnsuspendUserPayload:
+    user: User | None = None
+    record: ModerationRecord | None = strawberry.field(default=None, description="The decision, as recorded.")
+    user_errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type

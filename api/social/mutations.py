@@ -24,12 +24,12 @@ def not_found(what: str, field: str) -> DomainError:
 
 
 async def _published_video(info: Info, conn: asyncpg.Connection, global_id: str) -> videos.Video:
-    """A video the viewer may react to: PUBLISHED (anything else looks like it does not exist), by a
-    creator not in a block with the viewer (FORBIDDEN)."""
+    """A video the viewer may react to: PUBLISHED by a creator not suspended (anything else looks like it
+    does not exist), and not in a block with the viewer (FORBIDDEN)."""
     raw_id = decode_id(global_id, "Video")
     row = await videos.get_video(conn, video_id=raw_id) if raw_id else None
-    if row is None or row.status != "PUBLISHED":
-        if row is not None and await may_see(info, row):
+    if row is None or row.status != "PUBLISHED" or row.creator_suspended:
+        if row is not None and row.status != "PUBLISHED" and await may_see(info, row):
             raise DomainError(
                 FieldError(ErrorCode.CONFLICT, "Only published videos take likes and comments.", ("videoId",))
             )

@@ -40,10 +40,14 @@ class Comment(Node):
 
 
 async def load_comment(info: Info, comment_id: UUID) -> Comment | None:
-    """A comment is visible when its video is."""
+    """A comment is visible when its video is, and its author is not hidden from the viewer (suspended,
+    or in a block with the viewer: RULES §10), as in the video's comment thread."""
     async with info.context.pool.acquire() as conn:
         found = await social.get_comments(conn, comment_ids=[comment_id])
     if not found or await load_video(info, found[0].video_id) is None:
+        return None
+    author_id = found[0].author_id
+    if author_id != info.context.viewer_id and await info.context.loaders.hidden(author_id):
         return None
     return Comment.from_row(found[0])
 

@@ -31,6 +31,7 @@ class VideoSubscriptions:
             async for message in pubsub.listen():
                 if message["type"] != "message":
                     continue
+                await info.context.require_live_viewer()  # revoked or suspended since: UNAUTHENTICATED, the end
                 async with info.context.pool.acquire() as conn:
                     fresh = await videos.get_video(conn, video_id=row.id)
                 if fresh is not None:

@@ -182,7 +182,8 @@ class Video(Node):
             return None
         storage = info.context.services.storage
         url = storage.url
-        if self.row.status != VideoStatus.PUBLISHED:  # RULES §11: only signed, short-lived URLs
+        # RULES §11: only signed, short-lived URLs; so for a suspended creator's videos (RULES §10).
+        if self.row.status != VideoStatus.PUBLISHED or self.row.creator_suspended:
             ttl = info.context.services.settings.media_url_ttl_seconds
 
             def url(key: str) -> str:
@@ -267,10 +268,10 @@ def _licenses(rows: list[videos.License]) -> list[VideoLicense]:
 
 
 async def may_see(info: Info, row: videos.Video) -> bool:
-    """Published videos are public (but for creators in a block with the viewer); any other state only to
-    its creator and its characters' holders' members. (A suspended creator's videos leave the lists.)"""
+    """Published videos are public (but for creators in a block with the viewer); any other state, and a
+    suspended creator's videos (RULES §10), only to its creator and its characters' holders' members."""
     viewer_id = info.context.viewer_id
-    if row.status == VideoStatus.PUBLISHED:
+    if row.status == VideoStatus.PUBLISHED and not await _creator_suspended(info, row):
         return row.creator_id not in await info.context.loaders.viewer_blocks()
     if viewer_id is None:
         return False
@@ -281,6 +282,12 @@ async def may_see(info: Info, row: videos.Video) -> bool:
     characters = await info.context.loaders.character.load_many(list(row.character_ids))
     holder_ids = {c.holder_id for c in characters if c is not None}
     return bool(holder_ids & await info.context.loaders.viewer_holder_ids())
+
+
+async def _creator_suspended(info: Info, row: videos.Video) -> bool:
+    if row.creator_suspended is not None:
+        return row.creator_suspended
+    return await info.context.loaders.suspended.load(row.creator_id)
 
 
 async def load_video(info: Info, video_id: UUID) -> Video | None:

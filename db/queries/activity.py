@@ -19,7 +19,8 @@ import asyncpg
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from domain.activity import ActivityKind, reaches_followers
+from db.queries.safety import hidden_user
+from domain.activity import SOCIAL_KINDS, ActivityKind, reaches_followers
 from workers import keys
 
 logger = logging.getLogger(__name__)
@@ -159,6 +160,16 @@ def parse_announcement(data: bytes | str) -> tuple[UUID, ActivityKind] | None:
         return None
 
 
+def shown_to_recipient(recipient: str) -> str:
+    """SQL: the activity row aliased `a` is shown to `recipient` (an SQL expression): not of a social
+    kind whose actor, or whose video's creator, is hidden from them (suspended, or in a block)."""
+    social = ", ".join(f"'{kind.value}'" for kind in sorted(SOCIAL_KINDS))
+    return f"""(a.kind NOT IN ({social}) OR NOT (
+    (a.actor_id IS NOT NULL AND {hidden_user(recipient, "a.actor_id")})
+    OR EXISTS (SELECT 1 FROM videos av WHERE av.id = a.video_id AND av.creator_id <> {recipient}
+               AND {hidden_user(recipient, "av.creator_id")})))"""
+
+
 GET_ACTIVITIES = f"SELECT {COLUMNS} FROM activities WHERE id = ANY($1::uuid[])"
 
 
@@ -166,23 +177,25 @@ async def get_activities(conn: asyncpg.Connection, *, activity_ids: Sequence[UUI
     return [_activity(row) for row in await conn.fetch(GET_ACTIVITIES, list(activity_ids))]
 
 
-OF_EVENT = f"SELECT {COLUMNS} FROM activities WHERE event_id = $1 AND recipient_id = $2"
+OF_EVENT = f"""
+SELECT {COLUMNS} FROM activities a WHERE a.event_id = $1 AND a.recipient_id = $2 AND {shown_to_recipient("$2")}
+"""
 
 
 async def activity_of_event(conn: asyncpg.Connection, *, event_id: UUID, recipient_id: UUID) -> Activity | None:
-    """A recipient's own row of an event; None when the event did not reach them."""
+    """A recipient's own row of an event; None when the event did not reach them (or is hidden from them)."""
     row = await conn.fetchrow(OF_EVENT, event_id, recipient_id)
     return _activity(row) if row else None
 
 
 def _inbox_sql(*, unread_only: bool, after: bool) -> str:
     # Four fixed statements rather than "$n IS NULL OR ..." so each plan uses its index's bounds.
-    where = ["recipient_id = $1"]
+    where = ["recipient_id = $1", shown_to_recipient("$1")]
     if unread_only:
         where.append("read_at IS NULL")
     if after:
         where.append("(created_at, id) < ($3::timestamptz, $4::uuid)")
-    return f"SELECT {COLUMNS} FROM activities WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT $2"
+    return f"SELECT {COLUMNS} FROM activities a WHERE {' AND '.join(where)} ORDER BY created_at DESC, id DESC LIMIT $2"
 
 
 INBOX = {
@@ -198,7 +211,7 @@ async def inbox(
     limit: int,
     unread_only: bool = False,
 ) -> list[Activity]:
-    """A user's activity, newest first (keyset: created_at, id)."""
+    """A user's activity, newest first (keyset: created_at, id), but what is hidden from them (RULES §10)."""
     sql = INBOX[unread_only, after is not None]
     rows = await conn.fetch(sql, recipient_id, limit, *(after or ()))
     return [_activity(row) for row in rows]

@@ -103,15 +103,16 @@ async def open_reports(conn: asyncpg.Connection, *, after: tuple[datetime, UUID]
 
 
 # One decision closes every open report of the subject: each is recorded as acted on by this
-# operator, and each reporter gets an activity row pointing at their own report.
+# operator (about user $8 for a suspension), and each reporter gets an activity row pointing at
+# their own report.
 RESOLVE = """
 WITH closed AS (
     UPDATE reports SET status = $3, resolved_at = now()
     WHERE subject_id = $1 AND status = 'OPEN'
     RETURNING id, reporter_id
 ), recorded AS (
-    INSERT INTO moderation_actions (report_id, operator_id, action, note)
-    SELECT id, $2, $4, $5 FROM closed
+    INSERT INTO moderation_actions (report_id, operator_id, action, note, user_id)
+    SELECT id, $2, $4, $5, $8 FROM closed
 ), told AS (
     INSERT INTO activities (event_id, recipient_id, kind, video_id, report_id, created_at)
     SELECT gen_random_uuid(), reporter_id, $6, $7, id, clock_timestamp() FROM closed
@@ -129,12 +130,16 @@ async def resolve(
     action: str,
     note: str | None,
     video_id: UUID | None,
+    user_id: UUID | None = None,
 ) -> list[activity.Event]:
-    """Close the subject's open reports with `action`; the reporters' events, to publish after commit."""
+    """Close the subject's open reports with `action` (`user_id`: the user it suspends); the reporters'
+    events, to publish after commit."""
     dismissed = action == "DISMISS"
     kind = ActivityKind.REPORT_DISMISSED if dismissed else ActivityKind.REPORT_ACTIONED
     status = "DISMISSED" if dismissed else "ACTIONED"
-    rows = await conn.fetch(RESOLVE, report.subject_id, operator_id, status, action, note, kind.value, video_id)
+    rows = await conn.fetch(
+        RESOLVE, report.subject_id, operator_id, status, action, note, kind.value, video_id, user_id
+    )
     return [activity.Event(row["event_id"], kind, (row["recipient_id"],), ()) for row in rows]
 
 
@@ -146,8 +151,28 @@ class Action:
     created_at: datetime
 
 
-ACTIONS = "SELECT operator_id, action, note, created_at FROM moderation_actions WHERE report_id = $1 ORDER BY id"
+ACTION_COLUMNS = "operator_id, action, note, created_at"
+ACTIONS = f"SELECT {ACTION_COLUMNS} FROM moderation_actions WHERE report_id = $1 ORDER BY id"
 
 
 async def actions_of(conn: asyncpg.Connection, *, report_id: UUID) -> list[Action]:
     return [Action(**dict(row)) for row in await conn.fetch(ACTIONS, report_id)]
+
+
+ACTIONS_ON_USER = f"SELECT {ACTION_COLUMNS} FROM moderation_actions WHERE user_id = $1 ORDER BY id"
+
+
+async def actions_on_user(conn: asyncpg.Connection, *, user_id: UUID) -> list[Action]:
+    """The user's suspensions and their lifting, oldest first."""
+    return [Action(**dict(row)) for row in await conn.fetch(ACTIONS_ON_USER, user_id)]
+
+
+RECORD_UNSUSPEND = f"""
+INSERT INTO moderation_actions (operator_id, action, note, user_id) VALUES ($1, 'UNSUSPEND_USER', $2, $3)
+RETURNING {ACTION_COLUMNS}
+"""
+
+
+async def record_unsuspend(conn: asyncpg.Connection, *, operator_id: UUID, user_id: UUID, note: str | None) -> Action:
+    """Record that `operator_id` lifted the user's suspension, now."""
+    return Action(**dict(await conn.fetchrow(RECORD_UNSUSPEND, operator_id, note, user_id)))

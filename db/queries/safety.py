@@ -99,3 +99,17 @@ SUSPEND = "UPDATE users SET suspended_at = now() WHERE id = $1 AND suspended_at 
 
 async def suspend(conn: asyncpg.Connection, *, user_id: UUID) -> None:
     await conn.execute(SUSPEND, user_id)
+
+
+# The tokens from before the suspension stay dead (they may be why it happened: a stolen session);
+# none was issued during it, so the user logs in again.
+UNSUSPEND = """
+WITH lifted AS (UPDATE users SET suspended_at = NULL WHERE id = $1 AND suspended_at IS NOT NULL RETURNING id),
+revoked AS (UPDATE auth_tokens SET revoked_at = now() WHERE user_id IN (SELECT id FROM lifted) AND revoked_at IS NULL)
+SELECT count(*) FROM lifted
+"""
+
+
+async def unsuspend(conn: asyncpg.Connection, *, user_id: UUID) -> bool:
+    """Lift the user's suspension and revoke their tokens; False when they were not suspended."""
+    return bool(await conn.fetchval(UNSUSPEND, user_id))

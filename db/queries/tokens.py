@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
@@ -16,16 +17,22 @@ async def insert_token(conn: asyncpg.Connection, *, token_hash: bytes, user_id: 
     await conn.execute(INSERT_TOKEN, token_hash, user_id, ttl)
 
 
-# A suspended user's tokens stop working (RULES §10).
-TOKEN_USER = """
-SELECT t.user_id FROM auth_tokens t JOIN users u ON u.id = t.user_id
-WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now() AND u.suspended_at IS NULL
+@dataclass(frozen=True)
+class TokenOwner:
+    user_id: UUID
+    suspended: bool  # a suspended user's tokens stop working (RULES §10)
+
+
+TOKEN_OWNER = """
+SELECT t.user_id, u.suspended_at IS NOT NULL AS suspended FROM auth_tokens t JOIN users u ON u.id = t.user_id
+WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > now()
 """
 
 
-async def token_user(conn: asyncpg.Connection, *, token_hash: bytes) -> UUID | None:
-    user_id: UUID | None = await conn.fetchval(TOKEN_USER, token_hash)
-    return user_id
+async def token_owner(conn: asyncpg.Connection, *, token_hash: bytes) -> TokenOwner | None:
+    """Whose token this is; None when it is unknown, revoked or expired."""
+    row = await conn.fetchrow(TOKEN_OWNER, token_hash)
+    return TokenOwner(row["user_id"], row["suspended"]) if row else None
 
 
 REVOKE_TOKEN = "UPDATE auth_tokens SET revoked_at = now() WHERE token_hash = $1 AND revoked_at IS NULL"

@@ -62,12 +62,21 @@ async def get_user_by_handle(conn: asyncpg.Connection, *, handle: str) -> User |
     return _user(row) if row else None
 
 
-GET_CREDENTIALS = "SELECT id, password_hash FROM users WHERE handle = lower($1) OR email = lower($1)"
+@dataclass(frozen=True)
+class Credentials:
+    user_id: UUID
+    password_hash: str
+    suspended: bool
 
 
-async def get_credentials(conn: asyncpg.Connection, *, handle_or_email: str) -> tuple[UUID, str] | None:
+GET_CREDENTIALS = """
+SELECT id, password_hash, suspended_at IS NOT NULL AS suspended FROM users WHERE handle = lower($1) OR email = lower($1)
+"""
+
+
+async def get_credentials(conn: asyncpg.Connection, *, handle_or_email: str) -> Credentials | None:
     row = await conn.fetchrow(GET_CREDENTIALS, handle_or_email.strip().lstrip("@"))
-    return (row["id"], row["password_hash"]) if row else None
+    return Credentials(row["id"], row["password_hash"], row["suspended"]) if row else None
 
 
 UPDATE_PASSWORD_HASH = "UPDATE users SET password_hash = $2 WHERE id = $1"

@@ -46,6 +46,8 @@ class Video:
     like_count: int = 0
     comment_count: int = 0
     remix_count: int = 0
+    # Whether the creator was suspended when the row was read; None where the query did not say (lists).
+    creator_suspended: bool | None = None
 
 
 @dataclass(slots=True)  # read-only; not frozen: a frozen __init__ costs 5x (list pages make hundreds)
@@ -71,7 +73,9 @@ coalesce((SELECT array_agg(l.character_id ORDER BY l.position) FROM video_licens
 """
 
 
-def _video(row: asyncpg.Record, character_ids: tuple[UUID, ...] | None = None) -> Video:
+def _video(
+    row: asyncpg.Record, creator_suspended: bool | None = None, character_ids: tuple[UUID, ...] | None = None
+) -> Video:
     """`character_ids`: when the row has no character_ids column (LIST_COLUMNS)."""
     media = None
     if row["media_key"] is not None:
@@ -108,6 +112,7 @@ def _video(row: asyncpg.Record, character_ids: tuple[UUID, ...] | None = None) -
         like_count=row["like_count"],
         comment_count=row["comment_count"],
         remix_count=row["remix_count"],
+        creator_suspended=creator_suspended,
     )
 
 
@@ -168,11 +173,16 @@ async def insert_video(
     return _video(row)
 
 
-GET_VIDEOS = f"SELECT {VIDEO_COLUMNS} FROM videos v WHERE v.id = ANY($1::uuid[])"
+# Read one by one (node, remixOf, the DataLoader): whether the creator is suspended comes along, so
+# that deciding who may see a published video costs no statement of its own.
+CREATOR_SUSPENDED = "EXISTS (SELECT 1 FROM users su WHERE su.id = v.creator_id AND su.suspended_at IS NOT NULL)"
+GET_VIDEOS = f"""
+SELECT {VIDEO_COLUMNS}, {CREATOR_SUSPENDED} AS creator_suspended FROM videos v WHERE v.id = ANY($1::uuid[])
+"""
 
 
 async def get_videos(conn: asyncpg.Connection, *, video_ids: Sequence[UUID]) -> list[Video]:
-    return [_video(row) for row in await conn.fetch(GET_VIDEOS, list(video_ids))]
+    return [_video(row, row["creator_suspended"]) for row in await conn.fetch(GET_VIDEOS, list(video_ids))]
 
 
 async def get_video(conn: asyncpg.Connection, *, video_id: UUID) -> Video | None:
@@ -423,13 +433,14 @@ WITH RECURSIVE chain(id, depth) AS (
     SELECT v.remix_of_id, c.depth + 1 FROM chain c JOIN videos v ON v.id = c.id
     WHERE v.remix_of_id IS NOT NULL AND c.depth < $2
 )
-SELECT {VIDEO_COLUMNS} FROM chain JOIN videos v ON v.id = chain.id ORDER BY chain.depth
+SELECT {VIDEO_COLUMNS}, {CREATOR_SUSPENDED} AS creator_suspended
+FROM chain JOIN videos v ON v.id = chain.id ORDER BY chain.depth
 """
 
 
 async def ancestors(conn: asyncpg.Connection, *, video_id: UUID, limit: int = 1000) -> list[Video]:
     """The videos a video remixes, nearest first, in one query whatever the depth."""
-    return [_video(row) for row in await conn.fetch(ANCESTORS, video_id, limit)]
+    return [_video(row, row["creator_suspended"]) for row in await conn.fetch(ANCESTORS, video_id, limit)]
 
 
 # Lists carry each video's licenses (rows of video_licenses, in order) and whether the viewer ($1)
@@ -456,7 +467,7 @@ class Listed:
 def listed(row: asyncpg.Record) -> Listed:
     video_id = row["id"]
     licenses = tuple(License(video_id, *fields) for fields in row["licenses"])
-    return Listed(_video(row, tuple(lic.character_id for lic in licenses)), licenses, row["liked"])
+    return Listed(_video(row, character_ids=tuple(lic.character_id for lic in licenses)), licenses, row["liked"])
 
 
 def _license(row: asyncpg.Record) -> License:

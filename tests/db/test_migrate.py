@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 
@@ -60,3 +61,52 @@ async def test_every_constraint_is_named(db_pool: asyncpg.Pool) -> None:
         """
     )
     assert [dict(r) for r in unnamed] == []
+
+
+async def test_0018_names_the_user_of_each_earlier_suspension(empty_database: str) -> None:
+    """Suspensions decided before 0018 get their user: the reported user, the video's creator or the
+    comment's author; other decisions none."""
+    conn = await asyncpg.connect(empty_database)
+    try:
+        for migration in load_migrations():
+            if migration.version < 18:
+                await conn.execute(migration.sql)
+        users = [
+            await conn.fetchval(
+                "INSERT INTO users (handle, display_name, email, password_hash) VALUES ($1, $1, $1, 'x') RETURNING id",
+                f"user{n}",
+            )
+            for n in range(4)
+        ]
+        reporter, reported, creator, author = users
+        video = await conn.fetchval(
+            "INSERT INTO videos (creator_id, prompt, aspect, duration_seconds, rating) "
+            "VALUES ($1, 'a kite', 'SQUARE', 5, 'G') RETURNING id",
+            creator,
+        )
+        comment = json.dumps({"id": str(uuid.uuid4()), "author_id": str(author), "video_id": str(video)})
+        subjects = [("User", reported, None), ("Video", video, None), ("Comment", uuid.uuid4(), comment)]
+        for action in ("SUSPEND_USER", "DISMISS"):
+            for kind, subject, snapshot in subjects:
+                report = await conn.fetchval(
+                    "INSERT INTO reports (reporter_id, subject_kind, subject_id, comment, reason) "
+                    "VALUES ($1, $2, $3, $4, 'SPAM') ON CONFLICT DO NOTHING RETURNING id",
+                    reporter if action == "SUSPEND_USER" else reported,
+                    kind,
+                    subject,
+                    snapshot,
+                )
+                await conn.execute("INSERT INTO moderation_actions (report_id, action) VALUES ($1, $2)", report, action)
+
+        await conn.execute(next(m.sql for m in load_migrations() if m.version == 18))
+        rows = await conn.fetch("SELECT action, user_id FROM moderation_actions ORDER BY id")
+        assert [(r["action"], r["user_id"]) for r in rows] == [
+            ("SUSPEND_USER", reported),
+            ("SUSPEND_USER", creator),
+            ("SUSPEND_USER", author),
+            ("DISMISS", None),
+            ("DISMISS", None),
+            ("DISMISS", None),
+        ]
+    finally:
+        await conn.close()

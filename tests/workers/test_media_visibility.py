@@ -9,7 +9,9 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
+from cli import _operator
 from settings import Settings
+from tests.api.safety.test_moderation import moderate, report
 from tests.helpers import Account, GraphQLClient, create_character, create_holder, create_user
 from tests.workers import test_generation as generation
 from tests.workers.test_generation import RunWorker, fund, remix, uuid_of
@@ -92,6 +94,30 @@ async def test_published_media_is_public_until_taken_down(
     for account in (fan, ava):  # the creator and the holder's members still see it, signed (kept for appeals)
         signed = await media(client, video, account)
         assert "signature=" in signed["url"] and await get(client, signed["url"]) == 200
+
+
+async def test_a_suspended_creators_media_is_no_longer_public(
+    client: GraphQLClient, db_pool: asyncpg.Pool, run_worker: RunWorker, settings: Settings
+) -> None:
+    ava = await create_user(client, handle="ava")
+    nova = await create_character(client, ava, await create_holder(client, ava), "Captain Nova")
+    fan, witness = await create_user(client, handle="fan"), await create_user(client, handle="witness")
+    moderator = await create_user(client, handle="moderator")
+    assert settings.database_url and (await _operator(settings.database_url, "grant", "moderator"))[0] == 0
+    await fund(db_pool, fan, 1_000_000)
+    video = (await remix(client, fan, "Captain Nova naps", characterIds=[nova], durationSeconds=1))["video"]["id"]
+    await run_worker(generator="noop")
+    await client.execute(PUBLISH, {"id": video}, token=fan.token)
+    public = await media(client, video, None)
+    assert await get(client, public["url"]) == 200
+
+    made = (await report(client, witness, fan.id, "HARASSMENT"))["report"]["id"]
+    assert (await moderate(client, moderator, made, "SUSPEND_USER")).data["moderate"]["userErrors"] == []
+    for url in public.values():
+        assert await get(client, url) == 404
+    assert await media(client, video, witness) is None  # the video itself left every public path
+    signed = await media(client, video, ava)  # the holder's members still see it, signed
+    assert "signature=" in signed["url"] and await get(client, signed["url"]) == 200
 
 
 async def test_media_of_a_never_published_deletion_is_removed_at_once(

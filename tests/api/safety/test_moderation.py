@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
-import pytest
 
 from cli import _operator
 from settings import Settings
@@ -57,14 +56,6 @@ async def report(client: GraphQLClient, who: Account, subject: str, reason: str 
 async def moderate(client: GraphQLClient, who: Account, report_id: str, action: str, **extra: Any) -> Any:
     variables = {"input": {"reportId": report_id, "action": action, **extra}}
     return await client.execute(MODERATE, variables, token=who.token)
-
-
-@pytest.fixture
-async def operator(client: GraphQLClient, settings: Settings) -> Account:
-    account = await create_user(client, handle="moderator")
-    assert settings.database_url
-    assert (await _operator(settings.database_url, "grant", "moderator"))[0] == 0
-    return account
 
 
 async def test_a_subject_is_reported_once_per_reporter_and_refusals_write_nothing(

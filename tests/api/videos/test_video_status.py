@@ -5,15 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import uvicorn
 import websockets
 
-from api.app import create_app
-from embedded import free_port
 from settings import Settings
 from tests.helpers import GraphQLClient, create_user
 from workers.settings import worker_settings
@@ -23,17 +19,6 @@ SUBSCRIBE = "subscription($id: ID!) { videoStatus(videoId: $id) { id status } }"
 CREATE = (
     'mutation { createRemix(input: {prompt: "a red kite", characterIds: [], durationSeconds: 1}) { video { id } } }'
 )
-
-
-@pytest.fixture
-async def live_server(settings: Settings, clean_state: None) -> AsyncIterator[str]:
-    server = uvicorn.Server(uvicorn.Config(create_app(settings), port=free_port(), log_level="warning"))
-    task = asyncio.create_task(server.serve())
-    while not server.started:  # noqa: ASYNC110 (uvicorn exposes a flag, not an event)
-        await asyncio.sleep(0.02)
-    yield f"ws://127.0.0.1:{server.config.port}/graphql"
-    server.should_exit = True
-    await task
 
 
 async def receive(ws: Any) -> dict[str, Any]:
