@@ -9,7 +9,7 @@ from uuid import UUID
 import asyncpg
 
 from db.queries.preferences import MODE, creator_steered, steered, video_steered
-from db.queries.safety import hidden_creator, hidden_user
+from db.queries.safety import blocked_between, hidden_creator, hidden_user
 from db.queries.videos import LIST_COLUMNS, Listed, listed
 
 Keyset = tuple[datetime, UUID]
@@ -73,9 +73,12 @@ WITH page AS MATERIALIZED (
 SELECT {LIST_COLUMNS} FROM page p JOIN videos v ON v.id = p.video_id
 ORDER BY p.published_at DESC, p.video_id DESC
 """
+# Every state but deleted, for the holder's members: a published video across a block with the
+# viewer stays hidden (as `node` hides it); unpublished ones stay, since members must review them.
 ALL_OF_CHARACTER = f"""
 SELECT {LIST_COLUMNS} FROM videos v
 WHERE v.id IN (SELECT video_id FROM video_licenses WHERE character_id = $2) AND {NOT_DELETED}
+  AND (v.status <> 'PUBLISHED' OR NOT {blocked_between("$1", "v.creator_id")})
   AND ($3::timestamptz IS NULL OR (v.created_at, v.id) < ($3::timestamptz, $4::uuid))
 ORDER BY v.created_at DESC, v.id DESC LIMIT $5
 """

@@ -98,3 +98,33 @@ async def test_blocked_lists_whom_the_viewer_blocked_and_refusals_change_nothing
     assert unknown["userErrors"] == [{"code": "NOT_FOUND", "field": ["userId"]}]
     assert (await client.execute(BLOCK, {"id": others[0].id})).error_codes() == ["UNAUTHENTICATED"]
     assert await db.fetchval("SELECT count(*) FROM user_blocks") == 4
+
+
+@pytest.mark.parametrize("member_blocks", [True, False], ids=["member blocks", "member is blocked"])
+async def test_a_holder_members_full_character_list_leaves_out_published_videos_across_a_block(
+    client: GraphQLClient, db: asyncpg.Pool, member_blocks: bool
+) -> None:
+    """includeUnpublished shows members every state of their character's videos, but a published
+    one by a creator in a block with the member is hidden there as everywhere (node hides it too);
+    unpublished ones stay, since members must review them."""
+    from tests.helpers import create_character, create_holder
+
+    ava = await create_user(client, handle="ava")
+    maker = await create_user(client, handle="maker")
+    nova = await create_character(client, ava, await create_holder(client, ava), "Nova")
+    await create_video(client, db, maker, "Nova dances")
+    await create_video(client, db, maker, "Nova sings", publish=False)
+    await create_video(client, db, ava, "Nova rests")
+    query = """
+    query($id: ID!) { node(id: $id) { ... on Character {
+      videos(includeUnpublished: true) { edges { node { prompt status } } } } } }
+    """
+
+    async def listed() -> list[str]:
+        data = (await client.execute(query, {"id": nova}, token=ava.token)).data["node"]["videos"]
+        return sorted(edge["node"]["prompt"] for edge in data["edges"])
+
+    assert await listed() == ["Nova dances", "Nova rests", "Nova sings"]
+    blocker, blocked = (ava, maker) if member_blocks else (maker, ava)
+    await client.execute(BLOCK, {"id": blocked.id}, token=blocker.token)
+    assert await listed() == ["Nova rests", "Nova sings"]
