@@ -19,18 +19,35 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+# Cursors are encoded only when asked for: most pages are read without them.
+@strawberry.type
+class Edge(Generic[T]):
+    node: T
+    row: strawberry.Private[Any]
+    to_cursor: strawberry.Private[Callable[[Any], str]]
+
+    @strawberry.field
+    def cursor(self) -> str:
+        return self.encoded_cursor()
+
+    def encoded_cursor(self) -> str:
+        return self.to_cursor(self.row)
+
+
 @strawberry.type
 class PageInfo:
     has_next_page: bool
     has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+    first_edge: strawberry.Private[Edge[Any] | None]
+    last_edge: strawberry.Private[Edge[Any] | None]
 
+    @strawberry.field
+    def start_cursor(self) -> str | None:
+        return self.first_edge.encoded_cursor() if self.first_edge is not None else None
 
-@strawberry.type
-class Edge(Generic[T]):
-    cursor: str
-    node: T
+    @strawberry.field
+    def end_cursor(self) -> str | None:
+        return self.last_edge.encoded_cursor() if self.last_edge is not None else None
 
 
 @strawberry.type
@@ -70,13 +87,13 @@ def connection(
 ) -> Connection[T]:
     """A page from `size + 1` fetched rows: the extra row only tells that there is a next page."""
     page = rows[:size]
-    edges = [Edge(cursor=cursor(row), node=node(row)) for row in page]
+    edges = [Edge(node=node(row), row=row, to_cursor=cursor) for row in page]
     return Connection(
         edges=edges,
         page_info=PageInfo(
             has_next_page=len(rows) > size,
             has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            first_edge=edges[0] if edges else None,
+            last_edge=edges[-1] if edges else None,
         ),
     )
