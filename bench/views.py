@@ -4,7 +4,7 @@
 Two fresh databases of one server, seeded alike: "empty", and "history", which first gets 30 days
 of view events (`--history-rows`, default 50,000,000, in 30 daily partitions; generated with
 INSERT ... SELECT generate_series into tables attached as partitions once loaded and indexed, then
-credited like real history: untimed, but the time it took is printed). Then, in `--rounds`
+credited like real history: untimed, but the time it took is printed). Then, in `--rounds` (5)
 interleaved rounds (the machine is shared and noisy, so each round measures both under the same load):
 
 1. View events per second accepted through `recordViews` over real HTTP: `fanreel api`
@@ -58,6 +58,7 @@ EVENTS_BUDGET = 20_000.0
 CREDIT_BUDGET = 100_000.0
 HISTORY_BUDGET = 1.2  # empty ÷ history, for recordViews and for crediting
 HISTORY_DAYS = 30
+WARMUP_CALLS = 20  # per client, on each database before the rounds
 BATCH = 100
 RECORD = (
     "mutation Record($input: [ViewInput!]!) { recordViews(input: $input) { accepted qualified userErrors { code } } }"
@@ -277,7 +278,7 @@ async def load_history(database_url: str, videos: list[uuid.UUID], rows: int, la
     """`rows` view events over the HISTORY_DAYS days before today, then credited; prints what it took."""
     today = datetime.now(UTC).date()
     days = [today - timedelta(days=n) for n in range(HISTORY_DAYS, 0, -1)]
-    viewers = max(1, rows // BATCH // HISTORY_DAYS)
+    viewers = -(-rows // (BATCH * HISTORY_DAYS))  # at least `rows` in all
     started = time.perf_counter()
     pool = await asyncpg.create_pool(
         database_url, min_size=lanes, max_size=lanes, server_settings={"maintenance_work_mem": "256MB"}
@@ -292,6 +293,7 @@ async def load_history(database_url: str, videos: list[uuid.UUID], rows: int, la
         await asyncio.gather(*(lane() for _ in range(lanes)))
         loaded = time.perf_counter() - started
         await pool.execute("ANALYZE view_events")
+        await pool.execute("CHECKPOINT")  # the load's writes flushed now, not during the rounds
         await pool.execute(HISTORY_WAITING)
         credited = await credit(pool, split_config(Settings()))
         stored = await pool.fetchval("SELECT count(*) FROM view_events")
@@ -367,9 +369,9 @@ async def run(args: argparse.Namespace) -> None:
             for side in (empty, history):
                 settings = base.model_copy(update={"database_url": side.servers.database_url})
                 side.urls = await stack.enter_async_context(api_servers(settings, args.api_processes))
-                await post_views(
-                    side.urls, bodies(videos[side.name], args.clients, rng, base.device_token_secret), args.clients
-                )
+                # Warm every pooled connection of every API process (a fresh one loads the catalogue).
+                warmup = bodies(videos[side.name], args.clients * WARMUP_CALLS, rng, base.device_token_secret)
+                await post_views(side.urls, warmup, args.clients)
             for number in range(1, args.rounds + 1):
                 for side in (empty, history) if number % 2 else (history, empty):
                     work = bodies(videos[side.name], calls, rng, base.device_token_secret)
@@ -423,7 +425,7 @@ def main() -> None:
     parser.add_argument("--videos", type=int, default=2_000, help="published videos (default 2000)")
     parser.add_argument("--clients", type=int, default=16, help="concurrent HTTP clients (default 16)")
     parser.add_argument("--api-processes", type=int, default=2, help="`fanreel api` processes per database (default 2)")
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (default 3)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (default 5)")
     parser.add_argument(
         "--history-rows",
         type=int,
