@@ -111,6 +111,10 @@ async def add_ip_views(conn: asyncpg.Connection, *, ip: str, per_day: dict[date,
 # is a new event, stored and qualified like one with a new id: it still qualifies at most once per
 # viewer, video and day. Reading every retained day instead would cost a lookup per id in each of
 # the ~44 partitions kept (measured with 36: 3.4-5.1 ms a call of 100 ids, 0.85-0.97 ms for 2).
+# PostgreSQL plans it for each call's days (a generic plan would keep every partition, prune at run
+# time and lock them all: 2.7-3.5 ms with 30 days of history): 0.35 ms of its CPU a call against
+# 0.15-0.19 ms for the one table before, and 0.25 ms when naming the day partitions, which fails
+# outright whenever one is missing; the planning is about 3% of recordViews' CPU.
 VIEWER_STATE = """
 SELECT client_event_id, NULL::date AS day, NULL::uuid AS video_id
 FROM view_events WHERE viewer_id = $1 AND day = ANY($3::date[]) AND client_event_id = ANY($2::text[])
