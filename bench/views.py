@@ -165,7 +165,12 @@ def cpu_seconds(pids: Sequence[int]) -> float:
     return total
 
 
-BACKENDS = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+# The connections' backends: autovacuum's work is counted apart (AUTOVACUUMS).
+BACKENDS = """
+SELECT pid FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+"""
+AUTOVACUUMS = "SELECT sum(autovacuum_count)::int, sum(autoanalyze_count)::int FROM pg_stat_user_tables"
 
 
 @asynccontextmanager
@@ -393,6 +398,15 @@ class Side:
         finally:
             await conn.close()
 
+    async def autovacuums(self) -> tuple[int, int]:
+        """Autovacuum's vacuums and analyzes of this database so far."""
+        conn = await asyncpg.connect(self.servers.database_url)
+        try:
+            vacuums, analyzes = await conn.fetchrow(AUTOVACUUMS)
+            return vacuums, analyzes
+        finally:
+            await conn.close()
+
 
 async def run(args: argparse.Namespace) -> None:
     async with bench_servers("views") as empty_servers, bench_servers("views_history") as history_servers:
@@ -419,10 +433,15 @@ async def run(args: argparse.Namespace) -> None:
                 # Warm every pooled connection of every API process (a fresh one loads the catalogue).
                 warmup = bodies(videos[side.name], args.clients * WARMUP_CALLS, rng, base.device_token_secret)
                 await post_views([url for url, _ in side.servers_up], warmup, args.clients)
+            before = [await side.autovacuums() for side in (empty, history)]
             for number in range(1, args.rounds + 1):
                 for side in (empty, history) if number % 2 else (history, empty):
                     work = bodies(videos[side.name], calls, rng, base.device_token_secret)
                     print(f"round {number} {await side.round(work, args.clients, config)}")
+            for side, (vacuums, analyzes) in zip((empty, history), before, strict=True):
+                now_vacuums, now_analyzes = await side.autovacuums()
+                print(f"  autovacuum during the rounds ({side.name}): {now_vacuums - vacuums} vacuums, ", end="")
+                print(f"{now_analyzes - analyzes} analyzes")
         report(empty, history, args)
         copy_seconds = await copy_rows(empty.servers.database_url, videos["empty"], calls, args.clients)
         copy_rate = calls * BATCH / copy_seconds
