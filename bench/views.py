@@ -15,7 +15,9 @@ interleaved rounds (the machine is shared and noisy, so each round measures both
    views per second (budget ≥ 100,000/s, empty).
 
 Budget of issue 17: neither slows with history, empty ÷ history ≤ 1.2 for both (medians over the
-rounds). Then, on the empty database, the baseline: the same number of rows COPYed straight into
+rounds), in rate and in CPU per event or view (the API processes, or this process for crediting,
+plus the database's client backends, read from /proc: steadier than rates when other work shares
+the machine). Then, on the empty database, the baseline: the same number of rows COPYed straight into
 a table shaped like `view_events` (same columns and indexes), in batches of 100 rows per
 transaction over as many connections as there were clients (the ratio API / COPY is the API's
 overhead); and `fanreel ledger verify`'s checks on both databases.

@@ -49,7 +49,8 @@ ORDER BY video_id
 
 # A day both counted and still stored would be counted twice.
 COUNTED_AND_STORED = """
-SELECT DISTINCT c.day FROM view_day_counts c WHERE EXISTS (SELECT 1 FROM view_events e WHERE e.day = c.day) ORDER BY 1
+SELECT c.day FROM (SELECT DISTINCT day FROM view_day_counts) AS c
+WHERE EXISTS (SELECT 1 FROM view_events e WHERE e.day = c.day) ORDER BY 1
 """
 
 
