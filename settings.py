@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     remix_ancestor_depth: int = Field(default=3, ge=0)
     remix_ancestor_bps: int = Field(default=1000, ge=0, le=10000)
     credit_interval_seconds: int = Field(default=10, ge=1)
+    # view_events' daily partitions older than this are dropped (db/view_partitions.py); at least 2:
+    # a day's events arrive until the end of the next day.
+    view_events_retention_days: int = Field(default=35, ge=2)
 
     # ------------------------------------------------------------ rights integrity (RULES §11)
     device_token_secret: str = "dev-device-token-secret"

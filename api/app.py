@@ -40,6 +40,7 @@ from api.schema import schema
 from api.webhooks import payments_webhook
 from db.catalog import Catalog
 from db.pool import create_pool
+from db.view_partitions import ensure_partitions
 from settings import Settings
 from workers.storage import storage_for
 from workers.storage.directory import media_app
@@ -190,6 +191,8 @@ def create_app(settings: Settings) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         assert settings.database_url and settings.redis_url, "the API needs DATABASE_URL and REDIS_URL"
         pool = await create_pool(settings.database_url)
+        async with pool.acquire() as conn:
+            await ensure_partitions(conn)  # recordViews never waits for the worker's cron to make today's
         redis = ArqRedis.from_url(settings.redis_url)
         catalog = Catalog(settings.database_url)
         storage = storage_for(settings)

@@ -23,6 +23,7 @@ BY_VIDEO, BY_ACCOUNT = "video", "account"
 # table -> (colocation group, distribution column)
 DISTRIBUTED: dict[str, tuple[str, str]] = {
     "view_events": (BY_VIDEO, "video_id"),
+    "view_day_counts": (BY_VIDEO, "video_id"),
     "uncredited_views": (BY_VIDEO, "video_id"),
     "video_revenue": (BY_VIDEO, "video_id"),
     "view_credits": (BY_VIDEO, "video_id"),
@@ -73,6 +74,7 @@ LOCAL = frozenset(
 
 SYSTEM_SCHEMAS = frozenset({"pg_catalog", "information_schema"})
 # alias.column = (alias.column | $n | 'a constant'::type), as EXPLAIN VERBOSE prints conditions
+_PARTITION_ALIAS = re.compile(r"(.+)_\d+")
 _EQUALITY = re.compile(r"\(?\b(\w+)\.(\w+)\)? = \(?(\$\d+|\w+\.\w+|'[^']*'(?:::\w+)?)\)?")
 
 
@@ -81,6 +83,8 @@ class Relation:
     table: str  # the partitioned parent when the plan names a partition
     alias: str
     written: bool  # the target of INSERT / UPDATE / DELETE
+    # A partition's scan is aliased `<alias>_<n>` after its table's alias, which the join conditions use.
+    parent_alias: str | None = None
 
 
 def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -105,7 +109,10 @@ async def plan_relations(conn: asyncpg.Connection, plan: dict[str, Any]) -> dict
         alias = node.get("Alias", name)
         written = node["Node Type"] == "ModifyTable"
         previous = found.get(alias)
-        found[alias] = Relation(root or name, alias, written or (previous is not None and previous.written))
+        parent = _PARTITION_ALIAS.fullmatch(alias) if root and root != name else None
+        found[alias] = Relation(
+            root or name, alias, written or (previous is not None and previous.written), parent[1] if parent else None
+        )
     return found
 
 
@@ -132,6 +139,10 @@ def _co_located(plan: dict[str, Any], relations: dict[str, Relation]) -> bool:
     for condition in _conditions(plan):
         for left_alias, left_column, right in _EQUALITY.findall(condition):
             parent[find(f"{left_alias}.{left_column}")] = find(right)
+    for r in relations.values():
+        if r.parent_alias and r.table in DISTRIBUTED:
+            column = DISTRIBUTED[r.table][1]
+            parent[find(f"{r.alias}.{column}")] = find(f"{r.parent_alias}.{column}")
     keys = {
         find(f"{r.alias}.{DISTRIBUTED[r.table][1]}")
         for r in relations.values()

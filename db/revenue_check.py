@@ -3,7 +3,8 @@ views × rate, split per the rules (RULES §6-7).
 
 Three layers, each against the one below: the ledger's VIEW_REVENUE entries equal the recorded
 per-party credits; per video the credits add up to `split(credited views)`; and the credited views
-plus those waiting equal the qualified view events stored.
+plus those waiting equal the qualified view events stored, with those of the days retention
+dropped counted in view_day_counts (db/view_partitions.py).
 """
 
 from __future__ import annotations
@@ -27,7 +28,10 @@ WITH credited AS (
     SELECT video_id, sum(views_after - views_before) AS covered, max(views_after) AS last
     FROM view_credits GROUP BY video_id
 ), qualified AS (
-    SELECT video_id, count(*) AS events FROM view_events WHERE qualified GROUP BY video_id
+    SELECT video_id, sum(views)::bigint AS events FROM (
+        SELECT video_id, count(*) AS views FROM view_events WHERE qualified GROUP BY video_id
+        UNION ALL SELECT video_id, views FROM view_day_counts
+    ) AS both_kinds GROUP BY video_id
 ), waiting AS (
     SELECT video_id, sum(views) AS views FROM uncredited_views GROUP BY video_id
 )
@@ -43,9 +47,19 @@ ORDER BY video_id
 """
 
 
+# A day both counted and still stored would be counted twice.
+COUNTED_AND_STORED = """
+SELECT c.day FROM (SELECT DISTINCT day FROM view_day_counts) AS c
+WHERE EXISTS (SELECT 1 FROM view_events e WHERE e.day = c.day) ORDER BY 1
+"""
+
+
 async def check_view_totals(conn: asyncpg.Connection) -> list[str]:
     """Credited views are one unbroken range per video, and with those waiting equal the qualified events."""
-    problems = []
+    problems = [
+        f"view events of {row['day']} are both stored and counted in view_day_counts"
+        for row in await conn.fetch(COUNTED_AND_STORED)
+    ]
     for row in await conn.fetch(VIEW_TOTALS):
         name = f"video {row['video_id']}"
         if row["credited"] != row["covered"] or row["covered"] != row["last"]:

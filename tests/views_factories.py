@@ -144,7 +144,8 @@ async def seed_qualified_views(conn: asyncpg.Connection, video_id: UUID, views: 
     """`views` qualified views by as many anonymous viewers, waiting to be credited (as recordViews leaves them)."""
     await conn.execute(
         "INSERT INTO view_events (viewer_id, client_event_id, anonymous, video_id, watched_ms, occurred_at, "
-        "received_at, qualified) SELECT gen_random_uuid(), 'seeded', true, $1, 5000, now(), now(), true "
+        "received_at, day, qualified) SELECT gen_random_uuid(), 'seeded', true, $1, 5000, now(), now(), "
+        "(now() AT TIME ZONE 'UTC')::date, true "
         "FROM generate_series(1, $2)",
         video_id,
         views,

@@ -13,8 +13,20 @@ from arq.cron import cron
 
 from db.catalog import Catalog
 from db.pool import create_pool
+from db.view_partitions import ensure_partitions
 from settings import Settings
-from workers import claims, credit, generate, housekeeping, keys, media_removal, payouts, restrict, trending
+from workers import (
+    claims,
+    credit,
+    generate,
+    housekeeping,
+    keys,
+    media_removal,
+    payouts,
+    restrict,
+    trending,
+    view_retention,
+)
 from workers.drafting import Drafter
 from workers.generators import build_generator
 from workers.payout_provider import build_payout_provider
@@ -29,6 +41,8 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
     assert settings.database_url, "the worker needs DATABASE_URL"
     ctx["pool"] = await create_pool(settings.database_url, generic_plans=True)
+    async with ctx["pool"].acquire() as conn:
+        await ensure_partitions(conn)  # the cron's first run may be up to an hour away
     ctx["catalog"] = Catalog(settings.database_url)
     ctx["storage"] = storage_for(settings)
     ctx["generator"] = build_generator(
@@ -79,6 +93,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             payouts.reconcile_payouts,
             media_removal.remove_due_media,
             media_removal.remove_video_media,
+            view_retention.keep_view_partitions,
         ],
         "cron_jobs": [
             cron(generate.reconcile, second=every(settings.reconcile_interval_seconds), run_at_startup=True),
@@ -89,6 +104,7 @@ def worker_settings(settings: Settings) -> dict[str, Any]:
             cron(claims.resolve_claim_deadlines, second=every(settings.claim_deadline_interval_seconds)),
             cron(payouts.reconcile_payouts, second=every(settings.reconcile_interval_seconds), run_at_startup=True),
             cron(media_removal.remove_due_media, minute=set(range(3, 60, 10)), second={0}),
+            cron(view_retention.keep_view_partitions, minute={17}, second={0}),
         ],
         "redis_settings": RedisSettings.from_dsn(settings.redis_url),
         "queue_name": keys.QUEUE,
