@@ -39,6 +39,7 @@ from api.schema import schema
 from api.webhooks import payments_webhook
 from db.catalog import Catalog
 from db.pool import create_pool
+from domain import vocabulary
 from settings import Settings
 from workers.storage import storage_for
 from workers.storage.directory import media_app
@@ -181,6 +182,7 @@ def create_app(settings: Settings) -> Starlette:
         storage = storage_for(settings)
         app.state.services = Services(settings=settings, pool=pool, redis=redis, catalog=catalog, storage=storage)
         public_media.pool = pool
+        vocabulary.load()  # before the first request that tokenises a prompt
         tune_gc()
         try:
             yield

@@ -13,6 +13,7 @@ from arq.cron import cron
 
 from db.catalog import Catalog
 from db.pool import create_pool
+from domain import vocabulary
 from settings import Settings
 from workers import claims, credit, generate, housekeeping, keys, media_removal, payouts, restrict, trending
 from workers.drafting import Drafter
@@ -40,6 +41,7 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     )
     ctx["payout_provider"] = build_payout_provider(settings)
     ctx["drafter"] = Drafter(ctx["pool"], ctx["redis"], generator=ctx["generator"].name)
+    vocabulary.load()  # before the first job that re-evaluates a policy with banned terms
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:
