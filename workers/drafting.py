@@ -78,16 +78,11 @@ class Drafter:
             left = [r for video_id, r in first.items() if video_id not in {video.id for video in drafted}]
             failed = await self._recheck(conn, left, drafted) if left else []
             await settle(conn, [(video, first[video.id].claimed.fees_by_holder()) for video in drafted])
-            events = [
-                await activity.record(
-                    conn,
-                    kind=ActivityKind.VIDEO_DRAFTED,
-                    video_id=video.id,
-                    users=[video.creator_id],
-                    members_of_holders_of=list(video.character_ids),
-                )
-                for video in drafted
+            drafts = [
+                activity.NewEvent(video_id=v.id, users=[v.creator_id], members_of_holders_of=v.character_ids)
+                for v in drafted
             ]
+            events = await activity.record_all(conn, kind=ActivityKind.VIDEO_DRAFTED, events=drafts)
         statuses = {keys.video_status_channel(video.id): "DRAFT" for video in drafted}
         statuses |= {keys.video_status_channel(video_id): "FAILED" for video_id in failed}
         await activity.publish_all(self._redis, events, also=statuses)
