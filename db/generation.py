@@ -46,15 +46,16 @@ class _Denied(Exception):
         self.plan = plan
 
 
-# This transaction's statements take array parameters, which PostgreSQL would otherwise re-plan on
-# every execution (see db/pool.py); planned once, they cost less even counting this statement
-# (bench/queue.py: PostgreSQL CPU per generation -0.9 ms, generations/s +12%).
-GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
 # NO KEY UPDATE: serialises this creator's requests without blocking foreign-key checks on the row (activity
 # rows, follows), which would otherwise deadlock with the worker settling another of their videos.
-# With it, the accounts the charge moves money between (ids never change; NULL before their first use).
+# With it, the accounts the charge moves money between (ids never change; NULL before their first use),
+# and `SET LOCAL plan_cache_mode = force_generic_plan` in the same round trip: the transaction's
+# statements take array parameters, which PostgreSQL would otherwise re-plan on every execution (see
+# db/pool.py); planned once, they cost less (bench/queue.py: PostgreSQL CPU per generation -0.9 ms,
+# generations/s +12%).
 LOCK_CREATOR = f"""
-SELECT (SELECT id FROM ledger_accounts WHERE user_id = $1) AS wallet_id,
+SELECT set_config('plan_cache_mode', 'force_generic_plan', true) AS plans,
+       (SELECT id FROM ledger_accounts WHERE user_id = $1) AS wallet_id,
        (SELECT id FROM ledger_accounts WHERE kind = '{AccountKind.ESCROW.value}' AND user_id IS NULL
         AND holder_id IS NULL) AS escrow_id,
        (SELECT amount_micros FROM debts WHERE user_id = $1) AS debt_micros
@@ -74,7 +75,6 @@ async def create_generation(
     """Plan, check quotas, charge and write the QUEUED video; DomainError when refused (nothing charged)."""
     try:
         async with conn.transaction():
-            await conn.execute(GENERIC_PLANS)
             accounts = await conn.fetchrow(LOCK_CREATOR, request.creator_id)
             if idempotency_key is not None:
                 existing = await videos.find_by_idempotency_key(
