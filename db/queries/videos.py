@@ -247,8 +247,11 @@ class Claimed:
 async def claim_generation(conn: asyncpg.Connection, *, video_id: UUID, statuses: Sequence[str]) -> Claimed | None:
     """GENERATING (one more attempt) if the video is in one of `statuses`; None when it was not."""
     row = await conn.fetchrow(CLAIM_GENERATION, video_id, list(statuses))
-    if row is None:
-        return None
+    return None if row is None else claimed(row)
+
+
+def claimed(row: asyncpg.Record) -> Claimed:
+    """The Claimed of a row with CLAIM_GENERATION's columns."""
     licensed = tuple(Licensed(*fields) for fields in row["licensed"])
     return Claimed(_video(row), row["creator_handle"], licensed)
 
