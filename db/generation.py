@@ -175,14 +175,22 @@ async def charge(
     await ledger.post(conn, kind=LedgerKind.GENERATION_CHARGE, postings=postings, video_id=video_id, memo="generation")
 
 
-async def settle(conn: asyncpg.Connection, drafted: Sequence[tuple[videos.Video, Mapping[UUID, int]]]) -> None:
+async def settle(
+    conn: asyncpg.Connection,
+    drafted: Sequence[tuple[videos.Video, Mapping[UUID, int]]],
+    known: ledger.AccountIds | None = None,
+) -> None:
     """For each video, escrow → the platform (base price) and each holder its license fee (the
     fees per holder fixed by the video's licenses: `videos.Claimed.fees_by_holder`), in one post.
-    Caller holds the videos' locks."""
+    `known`: account ids already read (looked up unless they cover every account). Caller holds
+    the videos' locks."""
     if not drafted:
         return
     holders = sorted({holder_id for _, fees in drafted for holder_id in fees})
-    accounts = await ledger.account_ids(conn, holders=holders, kinds=[AccountKind.ESCROW, AccountKind.PLATFORM])
+    kinds = [AccountKind.ESCROW, AccountKind.PLATFORM]
+    accounts = known
+    if accounts is None or not accounts.cover(holders=holders, kinds=kinds):
+        accounts = await ledger.account_ids(conn, holders=holders, kinds=kinds)
     escrow, platform = accounts.system[AccountKind.ESCROW], accounts.system[AccountKind.PLATFORM]
     transactions = []
     for video, fees in drafted:

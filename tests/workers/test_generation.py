@@ -482,6 +482,35 @@ async def test_videos_that_finish_together_are_drafted_and_settled_in_one_transa
     assert await db_pool.fetchval(drafted) == 8 + 8  # each creator, and the holder's member
 
 
+async def test_drafting_settles_between_the_accounts_the_claim_read(
+    client: GraphQLClient, db_pool: asyncpg.Pool, settings: Settings, app: Any
+) -> None:
+    ava = await create_user(client, handle="ava")
+    holder = await create_holder(client, ava)
+    await create_character(client, ava, holder, "Captain Nova", generationFee="0.25")
+    fan = await create_user(client, handle="fan")
+    await fund(db_pool, fan, 1_000_000)
+    first, second = [
+        uuid_of((await remix(client, fan, prompt, durationSeconds=1))["video"]["id"])
+        for prompt in ("Captain Nova waves", "Captain Nova bows")
+    ]
+    ctx: dict[str, Any] = {
+        "settings": settings.model_copy(update={"generator": "noop"}),
+        "redis": app.state.services.redis,
+    }
+    await on_startup(ctx)
+    try:
+        assert await generate({**ctx, "job_try": 1}, str(first)) == "drafted"  # the holder's account is made here
+        with counting() as counter:
+            assert await generate({**ctx, "job_try": 1}, str(second)) == "drafted"
+    finally:
+        await on_shutdown(ctx)
+    assert ledger.ACCOUNT_IDS not in counter.statements  # the claim read the escrow, platform and holder accounts
+    assert len([s for s in counter.statements if "INSERT INTO activities" in s]) == 1
+    async with db_pool.acquire() as conn:
+        assert await earnings.holder_balance(conn, holder_id=uuid_of(holder)) == 2 * 250_000
+
+
 async def test_a_group_that_cannot_be_written_fails_every_video_in_it_and_writes_nothing(
     client: GraphQLClient, db_pool: asyncpg.Pool, settings: Settings
 ) -> None:
