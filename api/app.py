@@ -41,6 +41,7 @@ from api.webhooks import payments_webhook
 from db.catalog import Catalog
 from db.pool import create_pool
 from db.view_partitions import ensure_partitions
+from domain import vocabulary
 from settings import Settings
 from workers.storage import storage_for
 from workers.storage.directory import media_app
@@ -198,6 +199,7 @@ def create_app(settings: Settings) -> Starlette:
         storage = storage_for(settings)
         app.state.services = Services(settings=settings, pool=pool, redis=redis, catalog=catalog, storage=storage)
         public_media.pool = pool
+        vocabulary.load()  # before the first request that tokenises a prompt
         tune_gc()
         try:
             yield

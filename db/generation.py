@@ -46,15 +46,16 @@ class _Denied(Exception):
         self.plan = plan
 
 
-# This transaction's statements take array parameters, which PostgreSQL would otherwise re-plan on
-# every execution (see db/pool.py); planned once, they cost less even counting this statement
-# (bench/queue.py: PostgreSQL CPU per generation -0.9 ms, generations/s +12%).
-GENERIC_PLANS = "SET LOCAL plan_cache_mode = force_generic_plan"
 # NO KEY UPDATE: serialises this creator's requests without blocking foreign-key checks on the row (activity
 # rows, follows), which would otherwise deadlock with the worker settling another of their videos.
-# With it, the accounts the charge moves money between (ids never change; NULL before their first use).
+# With it, the accounts the charge moves money between (ids never change; NULL before their first use),
+# and `SET LOCAL plan_cache_mode = force_generic_plan` in the same round trip: the transaction's
+# statements take array parameters, which PostgreSQL would otherwise re-plan on every execution (see
+# db/pool.py); planned once, they cost less (bench/queue.py: PostgreSQL CPU per generation -0.9 ms,
+# generations/s +12%).
 LOCK_CREATOR = f"""
-SELECT (SELECT id FROM ledger_accounts WHERE user_id = $1) AS wallet_id,
+SELECT set_config('plan_cache_mode', 'force_generic_plan', true) AS plans,
+       (SELECT id FROM ledger_accounts WHERE user_id = $1) AS wallet_id,
        (SELECT id FROM ledger_accounts WHERE kind = '{AccountKind.ESCROW.value}' AND user_id IS NULL
         AND holder_id IS NULL) AS escrow_id,
        (SELECT amount_micros FROM debts WHERE user_id = $1) AS debt_micros
@@ -74,7 +75,6 @@ async def create_generation(
     """Plan, check quotas, charge and write the QUEUED video; DomainError when refused (nothing charged)."""
     try:
         async with conn.transaction():
-            await conn.execute(GENERIC_PLANS)
             accounts = await conn.fetchrow(LOCK_CREATOR, request.creator_id)
             if idempotency_key is not None:
                 existing = await videos.find_by_idempotency_key(
@@ -175,14 +175,22 @@ async def charge(
     await ledger.post(conn, kind=LedgerKind.GENERATION_CHARGE, postings=postings, video_id=video_id, memo="generation")
 
 
-async def settle(conn: asyncpg.Connection, drafted: Sequence[tuple[videos.Video, Mapping[UUID, int]]]) -> None:
+async def settle(
+    conn: asyncpg.Connection,
+    drafted: Sequence[tuple[videos.Video, Mapping[UUID, int]]],
+    known: ledger.AccountIds | None = None,
+) -> None:
     """For each video, escrow → the platform (base price) and each holder its license fee (the
     fees per holder fixed by the video's licenses: `videos.Claimed.fees_by_holder`), in one post.
-    Caller holds the videos' locks."""
+    `known`: account ids already read (looked up unless they cover every account). Caller holds
+    the videos' locks."""
     if not drafted:
         return
     holders = sorted({holder_id for _, fees in drafted for holder_id in fees})
-    accounts = await ledger.account_ids(conn, holders=holders, kinds=[AccountKind.ESCROW, AccountKind.PLATFORM])
+    kinds = [AccountKind.ESCROW, AccountKind.PLATFORM]
+    accounts = known
+    if accounts is None or not accounts.cover(holders=holders, kinds=kinds):
+        accounts = await ledger.account_ids(conn, holders=holders, kinds=kinds)
     escrow, platform = accounts.system[AccountKind.ESCROW], accounts.system[AccountKind.PLATFORM]
     transactions = []
     for video, fees in drafted:

@@ -17,7 +17,7 @@ import asyncpg
 
 from db.catalog import Catalog
 from db.queries import characters as character_queries
-from db.queries import policies
+from db.queries import policies, videos
 from db.queries.videos import Video
 from domain import policy, pricing
 from domain.detection import Match, find_mentions
@@ -205,34 +205,43 @@ def _unique(ids: Iterable[UUID]) -> list[UUID]:
     return list(dict.fromkeys(ids))
 
 
-# What the rules need, in one statement ($1 the creator or NULL, $2 the characters):
-# - about the creator: memberships, approvals of these characters, mutual follows with the PERSON
-#   holders among theirs (the creator follows the holder's person and is followed back), and the
-#   generations counted by quotas and free generations;
-# - each character that exists, with its holder's kind and its current policy: one row each
-#   (one row of NULLs when there are none), the creator's columns repeated.
 # A video made this UTC day (free generations and the daily quota count these).
 TODAY = "created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'"
-REQUEST_FACTS = f"""
+
+
+def _request_facts(creator: str, characters: str, *, counts: bool = True) -> str:
+    """What the rules need, in one statement, about the creator and the characters these SQL
+    expressions name (`creator` may be NULL):
+    - about the creator: memberships, approvals of these characters, mutual follows with the PERSON
+      holders among theirs (the creator follows the holder's person and is followed back), and
+      (`counts`) the generations counted by quotas and free generations;
+    - each character that exists, with its holder's kind and its current policy: one row each
+      (one row of NULLs when there are none), the creator's columns repeated."""
+    active = f"(SELECT count(*) FROM videos WHERE creator_id = {creator} AND status IN ('QUEUED', 'GENERATING'))"
+    today = f"(SELECT count(*) FROM videos WHERE creator_id = {creator} AND {TODAY})"
+    return f"""
 SELECT creator.*, c.*
 FROM (SELECT
-    array(SELECT holder_id FROM holder_members WHERE user_id = $1) AS member_holder_ids,
-    array(SELECT character_id FROM creator_approvals WHERE user_id = $1 AND character_id = ANY($2::uuid[]))
+    array(SELECT holder_id FROM holder_members WHERE user_id = {creator}) AS member_holder_ids,
+    array(SELECT character_id FROM creator_approvals WHERE user_id = {creator} AND character_id = ANY({characters}))
         AS approved_character_ids,
     array(SELECT h.id FROM holders h
-          JOIN user_follows out_f ON out_f.follower_id = $1 AND out_f.followee_id = h.person_user_id
-          JOIN user_follows in_f ON in_f.follower_id = h.person_user_id AND in_f.followee_id = $1
-          WHERE h.id IN (SELECT holder_id FROM characters WHERE id = ANY($2::uuid[]))) AS mutual_holder_ids,
-    (SELECT count(*) FROM videos WHERE creator_id = $1 AND status IN ('QUEUED', 'GENERATING')) AS active,
-    (SELECT count(*) FROM videos WHERE creator_id = $1 AND {TODAY}) AS today
+          JOIN user_follows out_f ON out_f.follower_id = {creator} AND out_f.followee_id = h.person_user_id
+          JOIN user_follows in_f ON in_f.follower_id = h.person_user_id AND in_f.followee_id = {creator}
+          WHERE h.id IN (SELECT holder_id FROM characters WHERE id = ANY({characters}))) AS mutual_holder_ids,
+    {active if counts else "NULL::bigint"} AS active,
+    {today if counts else "NULL::bigint"} AS today
 ) creator
 LEFT JOIN (
-    SELECT c.id, c.name, c.holder_id, h.kind AS holder_kind, h.verification = 'VERIFIED' AS holder_verified,
-        {policies.CURRENT_POLICY_OF_C} AS policy
+    SELECT c.id AS character_id, c.name, c.holder_id, h.kind AS holder_kind,
+        h.verification = 'VERIFIED' AS holder_verified, {policies.CURRENT_POLICY_OF_C} AS policy
     FROM characters c JOIN holders h ON h.id = c.holder_id
-    WHERE c.id = ANY($2::uuid[])
+    WHERE c.id = ANY({characters})
 ) c ON true
 """
+
+
+REQUEST_FACTS = _request_facts("$1", "$2::uuid[]")
 
 
 async def load_request(
@@ -249,7 +258,30 @@ async def load_request(
     exist, in the order given), and the creator's generation counts, in one query. `rating`: the
     prompt's, when already known."""
     rows = await conn.fetch(REQUEST_FACTS, creator_id, list(character_ids))
-    found = {row["id"]: row for row in rows if row["id"] is not None}
+    request = _request(
+        rows,
+        creator_id=creator_id,
+        prompt=prompt,
+        duration_seconds=duration_seconds,
+        character_ids=character_ids,
+        remix_of_character_ids=remix_of_character_ids,
+        rating=rating,
+    )
+    return request, GenerationCounts(rows[0]["active"], rows[0]["today"])
+
+
+def _request(
+    rows: Sequence[asyncpg.Record],
+    *,
+    creator_id: UUID | None,
+    prompt: str,
+    duration_seconds: int,
+    character_ids: Sequence[UUID],
+    remix_of_character_ids: frozenset[UUID],
+    rating: Rating | None,
+) -> policy.Request:
+    """The evaluation request of the rows of `_request_facts`."""
+    found = {row["character_id"]: row for row in rows if row["character_id"] is not None}
     characters = tuple(
         policy.CharacterFacts(
             i,
@@ -263,7 +295,7 @@ async def load_request(
         if i in found
     )
     creator = rows[0]
-    request = policy.Request(
+    return policy.Request(
         creator_id=creator_id,
         prompt=prompt,
         duration_seconds=duration_seconds,
@@ -274,7 +306,6 @@ async def load_request(
         approved_character_ids=frozenset(creator["approved_character_ids"]),
         mutual_holder_ids=frozenset(creator["mutual_holder_ids"]),
     )
-    return request, GenerationCounts(creator["active"], creator["today"])
 
 
 GENERATIONS_TODAY = f"SELECT count(*) FROM videos WHERE creator_id = $1 AND {TODAY}"
@@ -301,3 +332,37 @@ async def reevaluate(conn: asyncpg.Connection, video: Video) -> policy.RemixDeci
         rating=Rating[video.rating],  # rated from its prompt when it was created
     )
     return policy.evaluate(request)
+
+
+# The generation job's claim (videos.CLAIM_GENERATION: $1 the video, $2 the statuses it may be in)
+# and what re-evaluating its video needs (the facts of `_request_facts` for its creator and
+# characters, and the characters of the video it remixes), in one round trip: one row per character,
+# the claim's columns repeated; no row when nothing was claimed.
+CLAIM_AND_FACTS = f"""
+WITH claimed AS ({videos.CLAIM_GENERATION})
+SELECT claimed.*, facts.*,
+    ARRAY(SELECT l.character_id FROM video_licenses l WHERE l.video_id = claimed.remix_of_id) AS inherited_ids
+FROM claimed, LATERAL ({_request_facts("claimed.creator_id", "claimed.character_ids", counts=False)}) facts
+"""
+
+
+async def claim_and_reevaluate(
+    conn: asyncpg.Connection, *, video_id: UUID, statuses: Sequence[str]
+) -> tuple[videos.Claimed, policy.RemixDecision] | None:
+    """`videos.claim_generation` and `reevaluate` of the claimed video, in one statement; None when
+    the video was not in one of `statuses`."""
+    rows = await conn.fetch(CLAIM_AND_FACTS, video_id, list(statuses))
+    if not rows:
+        return None
+    claimed = videos.claimed(rows[0])
+    video = claimed.video
+    request = _request(
+        rows,
+        creator_id=video.creator_id,
+        prompt=video.prompt,
+        duration_seconds=video.duration_seconds,
+        character_ids=video.character_ids,
+        remix_of_character_ids=frozenset(rows[0]["inherited_ids"]),
+        rating=Rating[video.rating],  # rated from its prompt when it was created
+    )
+    return claimed, policy.evaluate(request)

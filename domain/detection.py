@@ -157,6 +157,8 @@ class Detector(Generic[K]):
 
     def explain(self, text: str) -> list[Match[K]]:
         """Every match, in prompt order, the best kind first where one text matched several ways."""
+        if not self._aliases and not self._traits:  # nothing indexed: nothing to find
+            return []
         found: dict[tuple[K, str, int], Match[K]] = {}
         prompt = tokens(text)
         if self._aliases:

@@ -364,6 +364,8 @@ def _check_rating(request: Request, character: CharacterFacts) -> Reason | None:
 
 
 def _check_banned_terms(request: Request, character: CharacterFacts) -> Reason | None:
+    if not character.policy.banned_terms:  # nothing to look for: the prompt is not even tokenised
+        return None
     found = _banned_term_detector(character.policy.banned_terms).find(request.prompt)
     if not found:
         return None

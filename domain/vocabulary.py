@@ -34,3 +34,9 @@ def is_known_word(word: str) -> bool:
     """True when `word` (normalised) is a word of English at all, if a rare one: detection reads it
     as itself, never as a typo or a respelling of a name."""
     return zipf_frequency(word, "en") >= KNOWN_ZIPF
+
+
+def load() -> None:
+    """Read the word list now: wordfreq reads it on first use (about 0.1 s of CPU), which would
+    otherwise land on the first prompt a process tokenises (a worker's first generation)."""
+    zipf_frequency("the", "en")

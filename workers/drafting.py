@@ -2,14 +2,17 @@
 
 Setting a rendered video DRAFT and settling its escrow is one transaction of a few statements.
 When generations finish close together (a busy worker), those that finish while a transaction
-runs wait for the next one, which drafts them all: one BEGIN/COMMIT, one update, one account
-lookup and one ledger post for the group instead of for each video. A video that finishes
-alone is drafted at once. One `Drafter` per worker process (`ctx["drafter"]`).
+runs wait for the next one, which drafts them all: one BEGIN/COMMIT, one update, one ledger post
+and one statement recording the VIDEO_DRAFTED events for the group instead of for each video (the
+ledger accounts come with the claims; they are looked up only when a claim found one missing, a
+holder's first fee). A video that finishes alone is drafted at once. One `Drafter` per worker
+process (`ctx["drafter"]`).
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -17,7 +20,7 @@ import asyncpg
 from redis.asyncio import Redis
 
 from db.generation import refund, settle
-from db.queries import activity, videos
+from db.queries import activity, ledger, videos
 from db.remix import reevaluate
 from domain.activity import ActivityKind
 from domain.policy import Decision
@@ -77,17 +80,14 @@ class Drafter:
             )
             left = [r for video_id, r in first.items() if video_id not in {video.id for video in drafted}]
             failed = await self._recheck(conn, left, drafted) if left else []
-            await settle(conn, [(video, first[video.id].claimed.fees_by_holder()) for video in drafted])
-            events = [
-                await activity.record(
-                    conn,
-                    kind=ActivityKind.VIDEO_DRAFTED,
-                    video_id=video.id,
-                    users=[video.creator_id],
-                    members_of_holders_of=list(video.character_ids),
-                )
-                for video in drafted
+            claims = {video.id: first[video.id].claimed for video in drafted}
+            fees = [(video, claims[video.id].fees_by_holder()) for video in drafted]
+            await settle(conn, fees, known=_accounts(claims.values()))
+            drafts = [
+                activity.NewEvent(video_id=v.id, users=[v.creator_id], members_of_holders_of=v.character_ids)
+                for v in drafted
             ]
+            events = await activity.record_all(conn, kind=ActivityKind.VIDEO_DRAFTED, events=drafts)
         statuses = {keys.video_status_channel(video.id): "DRAFT" for video in drafted}
         statuses |= {keys.video_status_channel(video_id): "FAILED" for video_id in failed}
         await activity.publish_all(self._redis, events, also=statuses)
@@ -114,3 +114,13 @@ class Drafter:
         if keep:
             drafted += await videos.set_drafted(conn, keep, generator=self._generator, policies_rechecked=True)
         return failed
+
+
+def _accounts(claims: Iterable[videos.Claimed]) -> ledger.AccountIds:
+    """The ledger accounts the claims found (ids never change, so any claim's are current)."""
+    found = ledger.AccountIds({}, {}, {})
+    for claim in claims:
+        accounts = claim.accounts()
+        found.holders.update(accounts.holders)
+        found.system.update(accounts.system)
+    return found

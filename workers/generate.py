@@ -26,7 +26,7 @@ from redis.exceptions import RedisError
 
 from db.generation import refund
 from db.queries import videos
-from db.remix import reevaluate
+from db.remix import claim_and_reevaluate
 from domain.policy import Decision
 from settings import Settings
 from workers import keys
@@ -102,10 +102,10 @@ async def _start(job: Job, video_id: UUID) -> videos.Claimed | None:
     the race (its video finished, failed or was deleted meanwhile) does nothing.
     """
     async with job.pool.acquire() as conn:
-        claimed = await videos.claim_generation(conn, video_id=video_id, statuses=IN_FLIGHT)
-        if claimed is None:
-            return None
-        decision = await reevaluate(conn, claimed.video)
+        found = await claim_and_reevaluate(conn, video_id=video_id, statuses=IN_FLIGHT)
+    if found is None:
+        return None
+    claimed, decision = found
     if decision.decision is Decision.DENY:
         reasons = "; ".join(reason.message for reason in decision.denial_reasons)
         await fail(job.pool, job.redis, video_id, f"Refused: {reasons}")

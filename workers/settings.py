@@ -14,6 +14,7 @@ from arq.cron import cron
 from db.catalog import Catalog
 from db.pool import create_pool
 from db.view_partitions import ensure_partitions
+from domain import vocabulary
 from settings import Settings
 from workers import (
     claims,
@@ -54,6 +55,7 @@ async def on_startup(ctx: dict[str, Any]) -> None:
     )
     ctx["payout_provider"] = build_payout_provider(settings)
     ctx["drafter"] = Drafter(ctx["pool"], ctx["redis"], generator=ctx["generator"].name)
+    vocabulary.load()  # before the first job that re-evaluates a policy with banned terms
 
 
 async def on_shutdown(ctx: dict[str, Any]) -> None:

@@ -70,13 +70,15 @@ async def take(redis: Redis, buckets: list[tuple[Bucket, float]]) -> Taken:
     args: list[str] = []
     for bucket, cost in buckets:
         args += [repr(float(bucket.size)), repr(float(bucket.rate)), repr(float(cost))]
-    reply = await redis.eval(TAKE, len(buckets), *(bucket.key for bucket, _ in buckets), *args)  # type: ignore[misc]
+    script = redis.register_script(TAKE)  # EVALSHA: the script's text is not sent (or hashed by Redis) each time
+    reply = await script(keys=[bucket.key for bucket, _ in buckets], args=args)
     taken, wait, *levels = (float(value) for value in reply)
     return Taken(taken == 1, math.ceil(wait) if taken != 1 else 0, levels)
 
 
 async def refund(redis: Redis, bucket: Bucket, points: float) -> None:
-    await redis.eval(REFUND, 1, bucket.key, repr(float(bucket.size)), repr(float(points)))  # type: ignore[misc]
+    script = redis.register_script(REFUND)
+    await script(keys=[bucket.key], args=[repr(float(bucket.size)), repr(float(points))])
 
 
 # KEYS: the account's and the IP's failure records. ARGV: action ('check', 'fail', 'succeed'),
@@ -113,5 +115,6 @@ async def log_in_attempt(
 ) -> float:
     """Seconds the log-in stays locked after `action` ('check', 'fail' or 'succeed')."""
     args = [action, str(free[0]), str(free[1]), repr(base), repr(cap)]
-    reply = await redis.eval(LOGIN, 2, *keys, *args)  # type: ignore[misc]
+    script = redis.register_script(LOGIN)
+    reply = await script(keys=list(keys), args=args)
     return float(reply)

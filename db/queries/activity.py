@@ -58,24 +58,43 @@ def _activity(row: asyncpg.Record) -> Activity:
     return Activity(**{**dict(row), "kind": ActivityKind(row["kind"])})
 
 
-# One statement whatever the audience: the UNION makes recipients distinct, the actor is left out,
-# and one timestamp (taken when the statement runs, so events of one transaction keep their order)
-# is shared by every row.
+# One statement for any number of events, whatever their audiences: each audience is a list of
+# (event, user) or (event, character) pairs, the UNION makes each event's recipients distinct, its
+# actor is left out, and one timestamp (taken when the statement runs, so events of one transaction
+# keep their order) is shared by every row.
 RECORD = """
-WITH recipients AS (
-    SELECT unnest($6::uuid[]) AS user_id
+WITH events AS (
+    SELECT * FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[])
+        AS e (event_id, video_id, character_id, actor_id)
+), recipients AS (
+    SELECT * FROM unnest($6::uuid[], $7::uuid[]) AS u (event_id, user_id)
     UNION
-    SELECT m.user_id FROM characters c JOIN holder_members m ON m.holder_id = c.holder_id
-    WHERE c.id = ANY($7::uuid[])
+    SELECT a.event_id, m.user_id
+    FROM unnest($8::uuid[], $9::uuid[]) AS a (event_id, character_id)
+    JOIN characters c ON c.id = a.character_id JOIN holder_members m ON m.holder_id = c.holder_id
     UNION
-    SELECT f.user_id FROM character_follows f WHERE f.character_id = ANY($8::uuid[])
+    SELECT a.event_id, f.user_id
+    FROM unnest($10::uuid[], $11::uuid[]) AS a (event_id, character_id)
+    JOIN character_follows f ON f.character_id = a.character_id
 )
 INSERT INTO activities (event_id, recipient_id, kind, video_id, character_id, actor_id, created_at)
-SELECT $1, r.user_id, $2, $3, $4, $5, (SELECT clock_timestamp())
-FROM recipients r
-WHERE r.user_id IS DISTINCT FROM $5::uuid
-RETURNING recipient_id
+SELECT e.event_id, r.user_id, $1, e.video_id, e.character_id, e.actor_id, (SELECT clock_timestamp())
+FROM recipients r JOIN events e ON e.event_id = r.event_id
+WHERE r.user_id IS DISTINCT FROM e.actor_id
+RETURNING event_id, recipient_id
 """
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """What one event concerns and who receives it (see `record`)."""
+
+    actor_id: UUID | None = None
+    video_id: UUID | None = None
+    character_id: UUID | None = None
+    users: Sequence[UUID] = ()
+    members_of_holders_of: Sequence[UUID] = ()
+    followers_of: Sequence[UUID] = ()
 
 
 async def record(
@@ -95,26 +114,49 @@ async def record(
     and every follower of each character in `followers_of`, the latter only for the kinds that reach
     followers (VIDEO_PUBLISHED, POLICY_PUBLISHED; ignored otherwise). Call `publish` after commit.
     """
-    followers_of = list(followers_of) if reaches_followers(kind) else []
-    event_id = uuid.uuid4()
+    event = NewEvent(actor_id, video_id, character_id, users, members_of_holders_of, followers_of)
+    (recorded,) = await record_all(conn, kind=kind, events=[event])
+    return recorded
+
+
+async def record_all(conn: asyncpg.Connection, *, kind: ActivityKind, events: Sequence[NewEvent]) -> list[Event]:
+    """`record` for several events of one kind, in one statement; the events in the order given."""
+    if not events:
+        return []
+    follows = reaches_followers(kind)
+    ids = [uuid.uuid4() for _ in events]
+    users = [(i, user) for i, e in zip(ids, events, strict=True) for user in e.users]
+    members = [(i, c) for i, e in zip(ids, events, strict=True) for c in e.members_of_holders_of]
+    followers = [(i, c) for i, e in zip(ids, events, strict=True) for c in (e.followers_of if follows else ())]
     rows = await conn.fetch(
         RECORD,
-        event_id,
         kind.value,
-        video_id,
-        character_id,
-        actor_id,
-        list(users),
-        list(members_of_holders_of),
-        followers_of,
+        ids,
+        [e.video_id for e in events],
+        [e.character_id for e in events],
+        [e.actor_id for e in events],
+        *_columns(users),
+        *_columns(members),
+        *_columns(followers),
     )
-    concerned = [*members_of_holders_of, *followers_of, *([character_id] if character_id else [])]
-    return Event(
-        id=event_id,
-        kind=kind,
-        recipient_ids=tuple(row["recipient_id"] for row in rows),
-        character_ids=tuple(dict.fromkeys(concerned)),
-    )
+    recipients: dict[UUID, list[UUID]] = {event_id: [] for event_id in ids}
+    for row in rows:
+        recipients[row["event_id"]].append(row["recipient_id"])
+    return [
+        Event(event_id, kind, tuple(recipients[event_id]), _concerned(e, follows))
+        for event_id, e in zip(ids, events, strict=True)
+    ]
+
+
+def _columns(pairs: list[tuple[UUID, UUID]]) -> tuple[list[UUID], list[UUID]]:
+    return [event_id for event_id, _ in pairs], [other for _, other in pairs]
+
+
+def _concerned(event: NewEvent, follows: bool) -> tuple[UUID, ...]:
+    """The characters whose channels carry the event."""
+    followed = event.followers_of if follows else ()
+    character = [event.character_id] if event.character_id else []
+    return tuple(dict.fromkeys([*event.members_of_holders_of, *followed, *character]))
 
 
 async def publish(redis: Redis, event: Event, *, also: Mapping[str, str] | None = None) -> None:

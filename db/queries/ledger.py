@@ -78,6 +78,14 @@ async def holder_account(conn: asyncpg.Connection, *, holder_id: UUID) -> UUID:
 
 
 FIND_SYSTEM_ACCOUNT = "SELECT id FROM ledger_accounts WHERE kind = $1 AND user_id IS NULL AND holder_id IS NULL"
+
+
+def system_account_id(kind: AccountKind) -> str:
+    """A scalar subquery: the id of the system account of `kind` (NULL when it does not exist)."""
+    where = f"a.kind = '{kind.value}' AND a.user_id IS NULL AND a.holder_id IS NULL"
+    return f"(SELECT a.id FROM ledger_accounts a WHERE {where})"
+
+
 # The migration inserts all four; this puts one back after a TRUNCATE (the test suite's clean state).
 CREATE_SYSTEM_ACCOUNT = """
 INSERT INTO ledger_accounts (kind) VALUES ($1)
@@ -140,6 +148,9 @@ class AccountIds:
     wallets: dict[UUID, UUID]  # by user id
     holders: dict[UUID, UUID]  # by holder id
     system: dict[AccountKind, UUID]
+
+    def cover(self, *, holders: Sequence[UUID] = (), kinds: Sequence[AccountKind] = ()) -> bool:
+        return all(h in self.holders for h in holders) and all(k in self.system for k in kinds)
 
 
 async def account_ids(

@@ -9,6 +9,9 @@ from uuid import UUID
 
 import asyncpg
 
+from db.queries import ledger
+from db.queries.ledger import AccountKind
+
 
 @dataclass(slots=True)  # read-only; not frozen: a frozen __init__ costs 5x (list pages make hundreds)
 class Media:
@@ -212,16 +215,20 @@ async def find_by_idempotency_key(conn: asyncpg.Connection, *, creator_id: UUID,
 
 
 # GENERATING (one more attempt) if the video is in one of $2, and what the generation job needs:
-# the video, its creator's handle, and its licenses with their characters and holders, in order.
+# the video, its creator's handle, its licenses with their characters and holders (and the holders'
+# ledger accounts) in order, and the escrow and platform accounts that drafting settles between
+# (account ids never change; a holder's is NULL before its first use).
 CLAIM_GENERATION = f"""
 UPDATE videos v SET status = 'GENERATING', status_reason = NULL, updated_at = now(), attempts = attempts + 1
 WHERE v.id = $1 AND v.status = ANY($2::text[])
 RETURNING {VIDEO_COLUMNS},
     (SELECT u.handle FROM users u WHERE u.id = v.creator_id) AS creator_handle,
     ARRAY(SELECT (c.id, c.name, c.holder_id, h.name, l.policy_version, l.attribution, l.generation_fee_micros,
-                  l.fee_held)
+                  l.fee_held, (SELECT a.id FROM ledger_accounts a WHERE a.holder_id = h.id))
           FROM video_licenses l JOIN characters c ON c.id = l.character_id JOIN holders h ON h.id = c.holder_id
-          WHERE l.video_id = v.id ORDER BY l.position) AS licensed
+          WHERE l.video_id = v.id ORDER BY l.position) AS licensed,
+    {ledger.system_account_id(AccountKind.ESCROW)} AS escrow_account_id,
+    {ledger.system_account_id(AccountKind.PLATFORM)} AS platform_account_id
 """
 
 
@@ -237,6 +244,7 @@ class Licensed:
     attribution: str | None
     fee_micros: int
     fee_held: bool = False  # waits in escrow for the holder's review (RULES §11)
+    holder_account_id: UUID | None = None  # the holder's ledger account; None before its first use
 
 
 @dataclass(frozen=True)
@@ -244,6 +252,18 @@ class Claimed:
     video: Video
     creator_handle: str
     licensed: tuple[Licensed, ...]
+    escrow_account_id: UUID | None = None
+    platform_account_id: UUID | None = None
+
+    def accounts(self) -> ledger.AccountIds:
+        """The ledger accounts drafting settles between, as far as the claim found them."""
+        system = {AccountKind.ESCROW: self.escrow_account_id, AccountKind.PLATFORM: self.platform_account_id}
+        holders = {lic.holder_id: lic.holder_account_id for lic in self.licensed}
+        return ledger.AccountIds(
+            {},
+            {holder: account for holder, account in holders.items() if account is not None},
+            {kind: account for kind, account in system.items() if account is not None},
+        )
 
     def fees_by_holder(self) -> dict[UUID, int]:
         """The license fees the generation pays when drafted, per holder (holders owed nothing left out);
@@ -258,10 +278,13 @@ class Claimed:
 async def claim_generation(conn: asyncpg.Connection, *, video_id: UUID, statuses: Sequence[str]) -> Claimed | None:
     """GENERATING (one more attempt) if the video is in one of `statuses`; None when it was not."""
     row = await conn.fetchrow(CLAIM_GENERATION, video_id, list(statuses))
-    if row is None:
-        return None
+    return None if row is None else claimed(row)
+
+
+def claimed(row: asyncpg.Record) -> Claimed:
+    """The Claimed of a row with CLAIM_GENERATION's columns."""
     licensed = tuple(Licensed(*fields) for fields in row["licensed"])
-    return Claimed(_video(row), row["creator_handle"], licensed)
+    return Claimed(_video(row), row["creator_handle"], licensed, row["escrow_account_id"], row["platform_account_id"])
 
 
 SET_STATUS = """

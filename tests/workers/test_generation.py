@@ -19,6 +19,8 @@ from db.ledger_cli import grant, verify
 from db.pool import create_pool
 from db.queries import earnings, ledger, videos
 from db.queries.ledger import AccountKind
+from db.remix import claim_and_reevaluate, reevaluate
+from domain.policy import Decision
 from settings import Settings
 from tests.helpers import Account, GraphQLClient, create_character, create_holder, create_user, policy
 from tests.sql_counter import counting
@@ -306,6 +308,39 @@ async def test_policy_tightened_before_the_job_runs_fails_and_refunds(
     assert await wallet(db_pool, fan) == 1_000_000
 
 
+async def test_the_claim_reevaluates_the_video_as_reevaluate_does_inherited_characters_included(
+    client: GraphQLClient, db_pool: asyncpg.Pool, run_worker: RunWorker
+) -> None:
+    ava = await create_user(client, handle="ava")
+    holder = await create_holder(client, ava)
+    nova = await create_character(client, ava, holder, "Captain Nova")
+    fan = await create_user(client, handle="fan")
+    source = (await remix(client, fan, "Captain Nova sails"))["video"]["id"]
+    await run_worker(generator="noop")
+    sequel = (await remix(client, fan, "the sequel, at dawn", remixOfId=source))["video"]["id"]
+    publish = """mutation($input: PublishPolicyInput!) { publishPolicy(input: $input) { userErrors { code } } }"""
+    tightened = {"characterId": nova, "policy": policy(allowDerivatives=False)}
+    assert (await client.execute(publish, {"input": tightened}, token=ava.token)).data["publishPolicy"][
+        "userErrors"
+    ] == []
+    async with db_pool.acquire() as conn:
+        transaction = conn.transaction()
+        await transaction.start()
+        try:
+            found = await claim_and_reevaluate(conn, video_id=uuid_of(sequel), statuses=["QUEUED"])
+            assert found is not None
+            claimed, decision = found
+            assert claimed.video.remix_of_id == uuid_of(source) and claimed.video.character_ids == (uuid_of(nova),)
+            assert decision == await reevaluate(conn, claimed.video)
+            assert decision.decision is Decision.DENY  # Nova is inherited from the video remixed: no derivatives now
+            assert await claim_and_reevaluate(conn, video_id=uuid_of(sequel), statuses=["QUEUED"]) is None
+        finally:
+            await transaction.rollback()
+    await run_worker(generator="noop")
+    node = (await client.execute(VIDEO, {"id": sequel}, token=fan.token)).data["node"]
+    assert node["status"] == "FAILED" and node["statusReason"].startswith("Refused:")
+
+
 DELETE = "mutation($id: ID!) { deleteVideo(videoId: $id) { video { status } userErrors { code } } }"
 
 
@@ -445,6 +480,35 @@ async def test_videos_that_finish_together_are_drafted_and_settled_in_one_transa
         assert await ledger.balance(conn, account_id=escrow.system[AccountKind.ESCROW]) == 0
     drafted = "SELECT count(*) FROM activities WHERE kind = 'VIDEO_DRAFTED'"
     assert await db_pool.fetchval(drafted) == 8 + 8  # each creator, and the holder's member
+
+
+async def test_drafting_settles_between_the_accounts_the_claim_read(
+    client: GraphQLClient, db_pool: asyncpg.Pool, settings: Settings, app: Any
+) -> None:
+    ava = await create_user(client, handle="ava")
+    holder = await create_holder(client, ava)
+    await create_character(client, ava, holder, "Captain Nova", generationFee="0.25")
+    fan = await create_user(client, handle="fan")
+    await fund(db_pool, fan, 1_000_000)
+    first, second = [
+        uuid_of((await remix(client, fan, prompt, durationSeconds=1))["video"]["id"])
+        for prompt in ("Captain Nova waves", "Captain Nova bows")
+    ]
+    ctx: dict[str, Any] = {
+        "settings": settings.model_copy(update={"generator": "noop"}),
+        "redis": app.state.services.redis,
+    }
+    await on_startup(ctx)
+    try:
+        assert await generate({**ctx, "job_try": 1}, str(first)) == "drafted"  # the holder's account is made here
+        with counting() as counter:
+            assert await generate({**ctx, "job_try": 1}, str(second)) == "drafted"
+    finally:
+        await on_shutdown(ctx)
+    assert ledger.ACCOUNT_IDS not in counter.statements  # the claim read the escrow, platform and holder accounts
+    assert len([s for s in counter.statements if "INSERT INTO activities" in s]) == 1
+    async with db_pool.acquire() as conn:
+        assert await earnings.holder_balance(conn, holder_id=uuid_of(holder)) == 2 * 250_000
 
 
 async def test_a_group_that_cannot_be_written_fails_every_video_in_it_and_writes_nothing(
