@@ -20,6 +20,7 @@ from typing import Any
 from uuid import UUID
 
 import asyncpg
+import orjson
 from arq import Retry
 from arq.connections import ArqRedis
 from redis.exceptions import RedisError
@@ -191,7 +192,7 @@ async def _store(job: Job, video: videos.Video, facts: dict[str, Any], result: R
         job.storage.put_file(f"{prefix}/thumbnail.jpg", result.thumbnail_path, "image/jpeg"),
     )
     manifest = facts | {"model": result.model, "media_sha256": stored.sha256}
-    data = json.dumps(manifest, indent=2, sort_keys=True).encode()
+    data = orjson.dumps(manifest, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)  # UTF-8, not \u escapes
     manifest_object = await job.storage.put_bytes(f"{prefix}/provenance.json", data, "application/json")
     return videos.Media(
         key=stored.key,
