@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,3 +184,46 @@ def percentile(samples: Sequence[float], fraction: float) -> float:
 
 def verdict(passed: bool, what: str) -> str:
     return f"{'PASS' if passed else 'FAIL'}: {what}"
+
+
+# ------------------------------------------------------------------------- CPU from /proc (Linux)
+
+# The benches run beside other work on a shared machine: CPU per request, event or job is steadier
+# than a rate.
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: Iterable[int]) -> float:
+    """User + system CPU seconds of these processes so far, with their reaped children's (a
+    worker's ffmpeg runs); 0 for any that is gone."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(f) for f in fields[11:15]) / TICKS
+    return total
+
+
+# The connections' backends (autovacuum's work is left out).
+BACKENDS = """
+SELECT pid FROM pg_stat_activity
+WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+"""
+
+
+@asynccontextmanager
+async def cpu_of(database_url: str, pids: Sequence[int]) -> AsyncIterator[list[float]]:
+    """CPU seconds spent during the block by `pids` and by the database's backends (those opened
+    meanwhile counted from their start): the list yielded is filled in at the end."""
+    spent: list[float] = []
+    conn = await asyncpg.connect(database_url)
+    try:
+        backends = [row["pid"] for row in await conn.fetch(BACKENDS)]
+        before = cpu_seconds(pids), cpu_seconds(backends)
+        yield spent
+        opened = [row["pid"] for row in await conn.fetch(BACKENDS) if row["pid"] not in backends]
+        spent += [cpu_seconds(pids) - before[0], cpu_seconds(backends) - before[1] + cpu_seconds(opened)]
+    finally:
+        await conn.close()

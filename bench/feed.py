@@ -67,7 +67,7 @@ from typing import Any  # noqa: E402
 import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
-from bench.common import UNTHROTTLED, api_server, bench_servers, serving_child, verdict  # noqa: E402
+from bench.common import UNTHROTTLED, api_server, bench_servers, cpu_of, serving_child, verdict  # noqa: E402
 from bench.graphile import QUERY as POSTGRAPHILE_QUERY  # noqa: E402
 from bench.graphile import install_schema, postgraphile_server, video_uuid_of  # noqa: E402
 from embedded import free_port  # noqa: E402
@@ -568,32 +568,6 @@ class WrkResult:
         return f"{self.rps:8.1f} req/s  {latency}  [{self.requests} requests]{cpu}{extra}"
 
 
-TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    """User + system CPU seconds of these processes so far (0 for any that is gone or unreadable)."""
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / TICKS
-    return total
-
-
-async def backend_pids(database_url: str) -> list[int]:
-    conn = await asyncpg.connect(database_url)
-    try:
-        rows = await conn.fetch(
-            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return [row["pid"] for row in rows]
-    finally:
-        await conn.close()
-
-
 def _ms(text: str) -> float:
     value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()  # type: ignore[union-attr]
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
@@ -922,11 +896,10 @@ async def measure_endpoint(
     seconds = args.seconds
     while True:
         await wait_idle(database_url)
-        backends = await backend_pids(database_url)  # the servers' pools are open after the warm-up
-        server_before, database_before = cpu_seconds([server_pid]), cpu_seconds(backends)
-        result = run_wrk(url, script, seconds, args.threads)
-        await wait_idle(database_url)
-        server, database = cpu_seconds([server_pid]) - server_before, cpu_seconds(backends) - database_before
+        async with cpu_of(database_url, [server_pid]) as spent:
+            result = run_wrk(url, script, seconds, args.threads)
+            await wait_idle(database_url)
+        server, database = spent
         if result.requests >= 2 * CONNECTIONS or seconds > args.seconds:
             break
         seconds = 3 * args.seconds

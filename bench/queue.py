@@ -57,7 +57,16 @@ from arq.connections import ArqRedis, RedisSettings, create_pool  # noqa: E402
 from arq.constants import result_key_prefix  # noqa: E402
 from arq.jobs import Job  # noqa: E402
 
-from bench.common import UNTHROTTLED, api_server, bench_servers, percentile, start_child, stop_child, verdict  # noqa: E402
+from bench.common import (  # noqa: E402
+    UNTHROTTLED,
+    api_server,
+    bench_servers,
+    cpu_seconds,
+    percentile,
+    start_child,
+    stop_child,
+    verdict,
+)
 from settings import Settings  # noqa: E402
 from workers import keys  # noqa: E402
 
@@ -459,15 +468,6 @@ async def arq_noop_rate(
     return rate, start_latencies_ms(burst), start_latencies_ms(paced)
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time of a process and of its children it has reaped (a worker's ffmpeg runs), from /proc."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
 def machine_cpu_seconds() -> float:
     """Busy CPU time of the whole machine (every core), from /proc/stat."""
     try:
@@ -505,7 +505,7 @@ class CpuMeter:
 
     async def __aenter__(self) -> CpuMeter:
         groups = await self._groups()
-        self.start = {pid: cpu_seconds(pid) for pids in groups.values() for pid in pids}
+        self.start = {pid: cpu_seconds([pid]) for pids in groups.values() for pid in pids}
         self.start_other = (time.process_time(), machine_cpu_seconds(), time.monotonic())
         return self
 
@@ -513,7 +513,7 @@ class CpuMeter:
         client, machine, wall = time.process_time(), machine_cpu_seconds(), time.monotonic()
         groups = await self._groups()
         self.used = {
-            name: sum(cpu_seconds(pid) - self.start.get(pid, 0.0) for pid in pids) for name, pids in groups.items()
+            name: sum(cpu_seconds([pid]) - self.start.get(pid, 0.0) for pid in pids) for name, pids in groups.items()
         }
         self.used["bench client"] = client - self.start_other[0]
         self.machine, self.wall = machine - self.start_other[1], wall - self.start_other[2]

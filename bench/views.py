@@ -49,7 +49,7 @@ import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 
 from api.ids import to_global_id  # noqa: E402
-from bench.common import UNTHROTTLED, BenchServers, api_server, bench_servers, verdict  # noqa: E402
+from bench.common import UNTHROTTLED, BenchServers, api_server, bench_servers, cpu_of, verdict  # noqa: E402
 from db.crediting import credit, split_config  # noqa: E402
 from db.ledger_cli import checks_for, verify  # noqa: E402
 from domain.devices import issue_token  # noqa: E402
@@ -152,43 +152,7 @@ async def api_servers(settings: Settings, count: int) -> AsyncIterator[list[tupl
         yield [await stack.enter_async_context(api_server(settings)) for _ in range(count)]
 
 
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pids: Sequence[int]) -> float:
-    """User + system CPU seconds of these processes so far (0 for any that is gone)."""
-    total = 0.0
-    for pid in pids:
-        try:
-            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / TICKS
-    return total
-
-
-# The connections' backends: autovacuum's work is counted apart (AUTOVACUUMS).
-BACKENDS = """
-SELECT pid FROM pg_stat_activity
-WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
-"""
 AUTOVACUUMS = "SELECT sum(autovacuum_count)::int, sum(autoanalyze_count)::int FROM pg_stat_user_tables"
-
-
-@asynccontextmanager
-async def cpu_of(database_url: str, pids: Sequence[int]) -> AsyncIterator[list[float]]:
-    """CPU seconds spent during the block by `pids` and by the database's backends (those opened
-    meanwhile counted from their start): the list yielded is filled in at the end."""
-    spent: list[float] = []
-    conn = await asyncpg.connect(database_url)
-    try:
-        backends = [row["pid"] for row in await conn.fetch(BACKENDS)]
-        before = cpu_seconds(pids), cpu_seconds(backends)
-        yield spent
-        opened = [row["pid"] for row in await conn.fetch(BACKENDS) if row["pid"] not in backends]
-        spent += [cpu_seconds(pids) - before[0], cpu_seconds(backends) - before[1] + cpu_seconds(opened)]
-    finally:
-        await conn.close()
 
 
 async def post_views(urls: Sequence[str], work: list[tuple[str, bytes]], clients: int) -> tuple[float, int, int]:
