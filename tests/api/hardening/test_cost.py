@@ -124,3 +124,14 @@ def test_the_limits_leave_the_plain_fields_executor_on() -> None:
     extensions = schema.get_extensions()
     assert {type(e).__name__ for e in extensions} >= {"CostAndRateLimits", "DocumentShape"}
     assert not schema._get_middleware_manager(extensions).middlewares
+
+
+async def test_the_same_document_is_priced_by_its_variables_each_time(client: GraphQLClient) -> None:
+    """Requested costs are kept per operation and variables: one document with other variables is
+    priced anew, and asking again gives the same price."""
+    query = 'query($first: Int) { user(handle: "x") { videos(first: $first) { edges { node { id } } } } }'
+    costs = [
+        (await client.execute(query, {"first": first})).body["extensions"]["cost"]["requestedQueryCost"]
+        for first in (3, 30, 3, 30)
+    ]
+    assert costs == [1 + 2 + 3, 1 + 2 + 30] * 2
