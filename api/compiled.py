@@ -68,6 +68,10 @@ class Step:
     definition: Any = None  # the StrawberryField, for strawberry's Info
     completion: Completion | None = None  # VALUE: how to complete what the resolver gives
     sub_plans: dict[str, ObjectPlan] = dataclass_field(default_factory=dict)  # by object type name
+    # VALUE of an object type, or a list of one: (the Python type of the values completed so far,
+    # the sub-plan's function), once the executor has completed one such value through the general
+    # path; the generated code then calls the function straight for values of that type.
+    fast: tuple[type, Callable[[Any, Any, Any], dict[str, Any]]] | None = None
 
 
 # How a value is completed.
@@ -147,7 +151,7 @@ def generate(plan: ObjectPlan, lazy_info: type) -> Callable[[Any, Any, Any], dic
                 f"        p = Path(path, {step.response_name!r}, {type_name!r})",
                 f"        step = steps[{index}]",
                 f"        v = {_resolve_call(step)}",
-                f"        {result} = executor._complete_value(step, step.completion, v, p)",
+                *_completion_lines(step, result),
             ]
     lines += [
         "    except NotPlain:",
@@ -167,6 +171,38 @@ def generate(plan: ObjectPlan, lazy_info: type) -> Callable[[Any, Any, Any], dic
     exec(compile("\n".join(lines), f"<plan of {type_name}>", "exec"), scope)
     function: Callable[[Any, Any, Any], dict[str, Any]] = scope["run"]
     return function
+
+
+def _completion_lines(step: Step, result: str) -> list[str]:
+    """Generated code completing `v` (a VALUE step's value at path `p`): once `step.fast` is known,
+    an object of its type (or a list of such objects) goes straight to the sub-plan's function;
+    anything else, a null included, through the executor's `_complete_value`."""
+    general = "executor._complete_value(step, step.completion, v, p)"
+    completion = step.completion
+    assert completion is not None
+    if completion.kind == OBJECT:
+        return [
+            "        fast = step.fast",
+            "        if fast is not None and type(v) is fast[0]:",
+            f"            {result} = fast[1](executor, v, p)",
+            "        else:",
+            f"            {result} = {general}",
+        ]
+    item = completion.item
+    if completion.kind == LIST and item is not None and item.kind == OBJECT:
+        return [
+            "        fast = step.fast",
+            "        if fast is not None and type(v) is list:",
+            "            kind, run = fast",
+            f"            {result} = [",
+            "                run(executor, x, p.add_key(i)) if type(x) is kind",
+            "                else executor._complete_value(step, step.completion.item, x, p.add_key(i))",
+            "                for i, x in enumerate(v)",
+            "            ]",
+            "        else:",
+            f"            {result} = {general}",
+        ]
+    return [f"        {result} = {general}"]
 
 
 def _resolve_call(step: Step) -> str:

@@ -198,7 +198,11 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
                 if new_defer_usages:
                     raise NotPlain
                 sub_plan = step.sub_plans[object_type.name] = self._compile(object_type, grouped_field_set)
-            return self._run(sub_plan, value, path)
+            completed = self._run(sub_plan, value, path)
+            if step.fast is None:  # this type passed every check above: the generated code may skip them
+                assert sub_plan.run is not None
+                step.fast = (type(value), sub_plan.run)
+            return completed
         if kind == LEAF:
             assert completion.serialize is not None
             try:

@@ -96,10 +96,18 @@ def _character(row: characters.Character | None) -> Character:
     return Character.from_row(row)
 
 
+def _address_of(key: Callable[[videos.Media], str]) -> Callable[[VideoMedia], str]:
+    def address(self: VideoMedia) -> str:
+        return self.address(key(self.media))
+
+    return address
+
+
 @strawberry.type(name="VideoMedia")
 class VideoMedia:
-    url: str
-    thumbnail_url: str
+    # The URLs are made when asked for (a list page usually shows one of the three).
+    url: str = strawberry.field(resolver=_address_of(lambda media: media.key))
+    thumbnail_url: str = strawberry.field(resolver=_address_of(lambda media: media.thumbnail_key))
     content_type: str
     width: int
     height: int
@@ -107,9 +115,25 @@ class VideoMedia:
     size_bytes: int
     sha256: str = strawberry.field(description="Hex SHA-256 of the media file.")
     provenance_url: str = strawberry.field(
+        resolver=_address_of(lambda media: media.manifest_key),
         description="URL of the provenance manifest (JSON): generator, model, prompt hash, characters, "
-        "policy versions, time."
+        "policy versions, time.",
     )
+    media: strawberry.Private[videos.Media]
+    address: strawberry.Private[Callable[[str], str]]  # key -> URL (signed or not)
+
+    @classmethod
+    def of(cls, media: videos.Media, address: Callable[[str], str]) -> VideoMedia:
+        return cls(
+            content_type=media.content_type,
+            width=media.width,
+            height=media.height,
+            duration_seconds=media.duration_seconds,
+            size_bytes=media.size_bytes,
+            sha256=media.sha256,
+            media=media,
+            address=address,
+        )
 
 
 @strawberry.type(name="Video")
@@ -181,25 +205,11 @@ class Video(Node):
         if media is None:
             return None
         storage = info.context.services.storage
-        url = storage.url
         # RULES §11: only signed, short-lived URLs; so for a suspended creator's videos (RULES §10).
         if self.row.status != VideoStatus.PUBLISHED or self.row.creator_suspended:
             ttl = info.context.services.settings.media_url_ttl_seconds
-
-            def url(key: str) -> str:
-                return storage.signed_url(key, ttl)
-
-        return VideoMedia(
-            url=url(media.key),
-            thumbnail_url=url(media.thumbnail_key),
-            content_type=media.content_type,
-            width=media.width,
-            height=media.height,
-            duration_seconds=media.duration_seconds,
-            size_bytes=media.size_bytes,
-            sha256=media.sha256,
-            provenance_url=url(media.manifest_key),
-        )
+            return VideoMedia.of(media, lambda key: storage.signed_url(key, ttl))
+        return VideoMedia.of(media, storage.url)
 
     @strawberry.field(description="Creator only: what the generation cost.")
     def cost(self, info: Info) -> MoneyType | None:

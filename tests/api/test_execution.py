@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 from enum import Enum
+from types import SimpleNamespace
 from typing import Any
 
 import graphql
@@ -73,10 +74,14 @@ def items() -> list[Item]:
 @strawberry.type
 class Query:
     @strawberry.field
-    async def items(self, broken: bool = False) -> list[Item]:
+    async def items(self, broken: bool = False, odd: str | None = None) -> list[Item]:
         found = items()
         if broken:
             found[1].big = 2**40
+        if odd == "lookalike":  # after items whose tags took the compiled fast path: no Tag, but like one
+            found[2].tags.append(SimpleNamespace(name="fake", weight=0))  # type: ignore[arg-type]
+        if odd == "null":
+            found[2].tags.append(None)  # type: ignore[arg-type]
         return found
 
 
@@ -90,6 +95,8 @@ COMPILED, REFERENCE = schema(PlainFieldsExecutor), schema(StrawberryGraphQLCoreE
 QUERIES = [
     "{ items { title count mood ratio big tags { name weight } shout pathText maybe { name } __typename } }",
     "{ items(broken: true) { title big tags { name } } }",  # an Int out of range: graphql-core's error
+    '{ items(odd: "lookalike") { title tags { name } } }',  # not a Tag in [Tag!]!: graphql-core's error
+    '{ items(odd: "null") { title tags { name } } }',  # null in [Tag!]!: graphql-core's error
     "{ items { title must { name } } }",  # null for a non-null field: graphql-core nulls the item
     "{ items { title later } }",  # an async resolver below the root
     "query($yes: Boolean!) { items { title count @include(if: $yes) tags { name } } }",  # directives
