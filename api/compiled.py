@@ -19,6 +19,7 @@ import keyword
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from math import isfinite
 from typing import Any
 
 from graphql import (
@@ -61,6 +62,7 @@ class Step:
     attribute: str | None = None  # read with getattr (ATTRIBUTE_LEAF, or VALUE without a resolver)
     serialize: Serialize | None = None  # ATTRIBUTE_LEAF: the leaf type's serialiser
     non_null: bool = False  # ATTRIBUTE_LEAF: null is not allowed
+    passes: str | None = None  # ATTRIBUTE_LEAF: `pass_through` of its type
     # VALUE with a resolver: the function itself (called with the source, and the info as the
     # keyword `info_name` when it takes one), or None for graphql-core's resolve(source, info).
     function: Callable[..., Any] | None = None
@@ -85,6 +87,7 @@ class Completion:
     kind: int
     non_null: bool
     serialize: Serialize | None = None  # LEAF
+    passes: str | None = None  # LEAF: `pass_through` of its type
     object_type: GraphQLObjectType | None = None  # OBJECT
     item: Completion | None = None  # LIST
     # Python types of values already seen here that were neither awaitable nor an error: such a
@@ -102,7 +105,7 @@ def completion_of(graphql_type: Any, serializer: Callable[[Any], Serialize]) -> 
     if isinstance(nullable, GraphQLList):
         return Completion(LIST, non_null, item=completion_of(nullable.of_type, serializer))
     if is_leaf_type(nullable):
-        return Completion(LEAF, non_null, serialize=serializer(nullable))
+        return Completion(LEAF, non_null, serialize=serializer(nullable), passes=pass_through(nullable))
     if isinstance(nullable, GraphQLObjectType):
         return Completion(OBJECT, non_null, object_type=nullable)
     raise NotPlain
@@ -118,7 +121,8 @@ class ObjectPlan:
 
 def generate(plan: ObjectPlan, lazy_info: type) -> Callable[[Any, Any, Any], dict[str, Any]]:
     """The plan as the source of one function, compiled once (what graphql-jit does for graphql-js):
-    attribute leaves read and serialised inline, resolver functions called directly (with a
+    attribute leaves read and serialised inline (built-in scalars' usual values passed through by a
+    type test), resolver functions called directly (with a
     `lazy_info` for those that take an info), every other field through the executor's `_resolve`,
     each value completed by the executor's `_complete_value`, the result built as one dict display.
     Any error makes it raise NotPlain, and graphql-core completes the object instead."""
@@ -141,6 +145,10 @@ def generate(plan: ObjectPlan, lazy_info: type) -> Callable[[Any, Any, Any], dic
                 f"        v = {read}",
                 "        if v is None:",
                 "            raise NotPlain" if step.non_null else f"            {result} = None",
+            ]
+            if step.passes is not None:
+                lines += [f"        elif {step.passes}:", f"            {result} = v"]
+            lines += [
                 "        else:",
                 f"            {result} = steps[{index}].serialize(v)",
                 f"            if {result} is None or {result} is Undefined:",
@@ -161,6 +169,7 @@ def generate(plan: ObjectPlan, lazy_info: type) -> Callable[[Any, Any, Any], dic
         "    return {" + ", ".join(names) + "}",
     ]
     scope: dict[str, Any] = {
+        "isfinite": isfinite,
         "NotPlain": NotPlain,
         "Undefined": Undefined,
         "Path": Path,
@@ -188,6 +197,8 @@ def _completion_lines(step: Step, result: str) -> list[str]:
             "        else:",
             f"            {result} = {general}",
         ]
+    if completion.kind == LEAF and completion.passes is not None:
+        return [f"        {result} = v if {completion.passes} else {general}"]
     item = completion.item
     if completion.kind == LIST and item is not None and item.kind == OBJECT:
         return [
@@ -217,18 +228,28 @@ def _resolve_call(step: Step) -> str:
     return f"step.function(source, {step.info_name}=LazyInfo(executor, step, object_type, p))"
 
 
+# Per built-in scalar, a test (Python source, on `v`) of the values that graphql-core's output
+# coercion gives back unchanged: generated code passes those through without a call.
+PASS_THROUGH = {
+    GraphQLString: "type(v) is str",
+    GraphQLID: "type(v) is str",
+    GraphQLInt: f"type(v) is int and {INT_MIN} <= v <= {INT_MAX}",
+    GraphQLBoolean: "type(v) is bool",
+    GraphQLFloat: "type(v) is float and isfinite(v)",
+}
+
+
+def pass_through(leaf_type: Any) -> str | None:
+    return next((test for scalar, test in PASS_THROUGH.items() if scalar is leaf_type), None)
+
+
 def fast_serializer(leaf_type: Any, serialize: Serialize) -> Serialize:
-    """`serialize` with the usual Python values of the built-in scalars passed through as they are
-    (what graphql-core's coercion returns for them), everything else left to `serialize`."""
-    if leaf_type is GraphQLString or leaf_type is GraphQLID:
-        return lambda value: value if type(value) is str else serialize(value)
-    if leaf_type is GraphQLInt:
-        return lambda value: value if type(value) is int and INT_MIN <= value <= INT_MAX else serialize(value)
-    if leaf_type is GraphQLBoolean:
-        return lambda value: value if type(value) is bool else serialize(value)
-    if leaf_type is GraphQLFloat:
-        return lambda value: value if type(value) is float and value == value else serialize(value)
-    return serialize
+    """`serialize` with the values `pass_through` lets by returned as they are."""
+    test = pass_through(leaf_type)
+    if test is None:
+        return serialize
+    fast: Serialize = eval(f"lambda v: v if {test} else serialize(v)", {"isfinite": isfinite, "serialize": serialize})
+    return fast
 
 
 class _HasDirectives(Visitor):

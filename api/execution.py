@@ -60,6 +60,7 @@ from api.compiled import (
     completion_of,
     fast_serializer,
     generate,
+    pass_through,
     selection_key,
 )
 
@@ -142,6 +143,7 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
                 step = Step(
                     response_name, ATTRIBUTE_LEAF, plan.field, field_details, plan.attribute, plan.leaf, non_null
                 )
+                step.passes = pass_through(get_nullable_type(plan.field.type))
             else:
                 step = Step(response_name, VALUE, plan.field, field_details, plan.attribute)
                 step.completion = completion_of(plan.field.type, _serialized_by)

@@ -9,8 +9,7 @@ from uuid import UUID
 import strawberry
 
 from api.context import Info
-from api.ids import to_global_id
-from api.node import Node, register_node
+from api.node import Node, lazy_id, register_node
 from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from db.queries import feed, holders, users, videos
 
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
 
 @strawberry.type(name="User")
 class User(Node):
+    id: strawberry.ID = lazy_id("User", lambda user: user.raw_id)
     handle: str
     display_name: str
     created_at: datetime
@@ -39,7 +39,6 @@ class User(Node):
     @classmethod
     def from_row(cls, row: users.User) -> User:
         return cls(
-            id=strawberry.ID(to_global_id("User", row.id)),
             raw_id=row.id,
             handle=row.handle,
             display_name=row.display_name,

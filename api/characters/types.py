@@ -18,10 +18,9 @@ from api.enums import (
     RestrictActionType,
 )
 from api.errors import Forbidden
-from api.ids import to_global_id
 from api.loaders import loaded
 from api.money import MoneyType
-from api.node import Node, register_node
+from api.node import Node, lazy_id, register_node
 from api.pagination import Connection, decode_cursor, page_size
 from db import remix
 from db.queries import characters, feed, holders, policies
@@ -125,6 +124,7 @@ class CharacterPolicy:
 
 @strawberry.type(name="Character")
 class Character(Node):
+    id: strawberry.ID = lazy_id("Character", lambda character: character.raw_id)
     name: str
     aliases: list[str] = strawberry.field(
         description="Other names the character is known by; prompts mentioning any of them feature the character."
@@ -140,7 +140,6 @@ class Character(Node):
     @classmethod
     def from_row(cls, row: characters.Character) -> Character:
         return cls(
-            id=strawberry.ID(to_global_id("Character", row.id)),
             raw_id=row.id,
             holder_id=row.holder_id,
             name=row.name,

@@ -13,9 +13,8 @@ from api.characters.types import Character
 from api.context import Info
 from api.enums import HolderKindType
 from api.errors import Forbidden
-from api.ids import to_global_id
 from api.money import MoneyType
-from api.node import Node, register_node
+from api.node import Node, lazy_id, register_node
 from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from db.queries import characters, feed, holders
 from domain.verification import VerificationStatus
@@ -31,6 +30,7 @@ if TYPE_CHECKING:
 
 @strawberry.type(name="Holder")
 class Holder(Node):
+    id: strawberry.ID = lazy_id("Holder", lambda holder: holder.raw_id)
     name: str
     kind: HolderKindType  # type: ignore[valid-type]
     created_at: datetime
@@ -43,7 +43,6 @@ class Holder(Node):
     @classmethod
     def from_row(cls, row: holders.Holder) -> Holder:
         return cls(
-            id=strawberry.ID(to_global_id("Holder", row.id)),
             raw_id=row.id,
             name=row.name,
             kind=row.kind,

@@ -15,10 +15,9 @@ from api.accounts.types import User
 from api.characters.types import Character
 from api.context import Info
 from api.enums import ContentRatingType
-from api.ids import to_global_id
 from api.loaders import loaded, loaded_each
 from api.money import MoneyType
-from api.node import Node, register_node
+from api.node import Node, lazy_id, register_node
 from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
 from api.remix.types import AspectType
 from api.selection import Selected
@@ -140,6 +139,7 @@ class VideoMedia:
 class Video(Node):
     # Plain data is attributes filled from the row; creator, characters, licenses and viewerHasLiked
     # resolve without a coroutine when the list loaded them up front (see `prefetch`).
+    id: strawberry.ID = lazy_id("Video", lambda video: video.row.id)
     prompt: str
     caption: str | None
     status: VideoStatusType  # type: ignore[valid-type]
@@ -157,7 +157,6 @@ class Video(Node):
     @classmethod
     def from_row(cls, row: videos.Video) -> Video:
         return cls(
-            id=strawberry.ID(to_global_id("Video", row.id)),
             row=row,
             prompt=row.prompt,
             caption=row.caption,

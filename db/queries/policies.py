@@ -28,10 +28,15 @@ revenue_share_bps, generation_fee_micros, on_restrict, published_at
 """
 
 
+# Members by value: dict lookups instead of enum calls (~1 µs each), for each character of a page.
+AUDIENCES = {audience.value: audience for audience in Audience}
+RESTRICT_ACTIONS = {action.value: action for action in RestrictAction}
+
+
 def published_policy(row: asyncpg.Record) -> PublishedPolicy:
     policy = Policy(
         version=row["version"],
-        audience=Audience(row["audience"]),
+        audience=AUDIENCES[row["audience"]],
         requires_review=row["requires_review"],
         allow_derivatives=row["allow_derivatives"],
         allow_crossovers=row["allow_crossovers"],
@@ -42,7 +47,7 @@ def published_policy(row: asyncpg.Record) -> PublishedPolicy:
         attribution=row["attribution"],
         revenue_share_bps=row["revenue_share_bps"],
         generation_fee_micros=row["generation_fee_micros"],
-        on_restrict=RestrictAction(row["on_restrict"]),
+        on_restrict=RESTRICT_ACTIONS[row["on_restrict"]],
     )
     return PublishedPolicy(row["character_id"], policy, row["published_at"])
 

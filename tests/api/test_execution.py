@@ -82,6 +82,8 @@ class Query:
             found[2].tags.append(SimpleNamespace(name="fake", weight=0))  # type: ignore[arg-type]
         if odd == "null":
             found[2].tags.append(None)  # type: ignore[arg-type]
+        if odd == "infinite":
+            found[2].ratio = float("inf")
         return found
 
 
@@ -97,6 +99,7 @@ QUERIES = [
     "{ items(broken: true) { title big tags { name } } }",  # an Int out of range: graphql-core's error
     '{ items(odd: "lookalike") { title tags { name } } }',  # not a Tag in [Tag!]!: graphql-core's error
     '{ items(odd: "null") { title tags { name } } }',  # null in [Tag!]!: graphql-core's error
+    '{ items(odd: "infinite") { title ratio } }',  # a Float that is not finite: graphql-core's error
     "{ items { title must { name } } }",  # null for a non-null field: graphql-core nulls the item
     "{ items { title later } }",  # an async resolver below the root
     "query($yes: Boolean!) { items { title count @include(if: $yes) tags { name } } }",  # directives
