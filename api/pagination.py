@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
@@ -65,8 +66,15 @@ def page_size(first: int | None) -> int:
 
 
 def encode_cursor(*values: Any) -> str:
-    raw = json.dumps([str(v) if isinstance(v, UUID) else v for v in values], separators=(",", ":"))
+    """Keyset values as an opaque cursor; a uuid as its text, a datetime in ISO 8601."""
+    raw = json.dumps([_text(v) for v in values], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, UUID):
+        return str(value)
+    return value.isoformat() if isinstance(value, datetime) else value
 
 
 def decode_cursor(cursor: str | None, *kinds: Callable[[Any], Any]) -> tuple[Any, ...] | None:

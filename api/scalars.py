@@ -5,12 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import NewType
 
+import orjson
 import strawberry
 from strawberry.types.scalar import ScalarDefinition
 
 
 def serialize_datetime(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    """ISO 8601 in UTC with Z, microseconds only when there are some: what isoformat() writes, by
+    orjson (a page serialises dozens; isoformat costs 3-4x as much)."""
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return orjson.dumps(value, option=orjson.OPT_UTC_Z)[1:-1].decode()
 
 
 def parse_datetime(value: object) -> datetime:

@@ -242,7 +242,8 @@ async def feed(
     trending_after: tuple[int, int] | None,
     limit: int,
 ) -> list[tuple[Listed, tuple[object, ...]]]:
-    """Up to `limit` rows, each with its cursor keys: ("f", published_at, id) or ("t", generation, rank).
+    """Up to `limit` rows, each with its cursor keys: ("f", published_at, id) or ("t", generation, rank)
+    (as they are: api/pagination.py `encode_cursor` writes them out, for the rows whose cursor is asked for).
 
     The followed part comes first; the trending part is read only when the followed part cannot
     fill the page, so a full page is one statement.
@@ -253,7 +254,7 @@ async def feed(
         rows = await conn.fetch(FOLLOWED_PAGE, viewer_id, published_at, last_id, limit)
         if not rows[0]["complete"]:
             rows = await conn.fetch(FOLLOWED_PAGE_CHECKED, viewer_id, published_at, last_id, limit)
-        page = [(listed(r), ("f", r["published_key"].isoformat(), str(r["id"]))) for r in rows if r["id"]]
+        page = [(listed(r), ("f", r["published_key"], r["id"])) for r in rows if r["id"]]
     if len(page) < limit:
         generation, rank = trending_after if trending_after else (None, None)
         rows = await conn.fetch(TRENDING_PAGE, viewer_id, generation, rank, limit - len(page))
