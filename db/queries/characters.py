@@ -113,14 +113,15 @@ async def with_holders_and_policies(
 
 
 # The same and the page's creators, in one statement: on this kind of machine a round trip costs
-# more than either query. A creator comes as an anonymous row of users.USER_COLUMNS (User's
-# fields, in order) in the last column, its other columns NULL (10: CHARACTER_COLUMNS, holder, policy).
+# more than either query. A creator comes as a row of users.USER_COLUMNS (User's fields, in order;
+# type listed_user, migration 0019) in the last column, its other columns NULL (10: CHARACTER_COLUMNS,
+# holder, policy).
 WITH_HOLDERS_POLICIES_AND_USERS = f"""
-SELECT {CHARACTER_COLUMNS}, h AS holder, {CURRENT_POLICY_OF_C} AS policy, NULL::record AS user_row
+SELECT {CHARACTER_COLUMNS}, h AS holder, {CURRENT_POLICY_OF_C} AS policy, NULL::listed_user AS user_row
 FROM characters c JOIN holders h ON h.id = c.holder_id
 WHERE c.id = ANY($1::uuid[])
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ROW({USER_COLUMNS})
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ROW({USER_COLUMNS})::listed_user
 FROM users WHERE id = ANY($2::uuid[])
 """
 

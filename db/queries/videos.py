@@ -468,14 +468,16 @@ async def ancestors(conn: asyncpg.Connection, *, video_id: UUID, limit: int = 10
 
 # Lists carry each video's licenses (rows of video_licenses, in order) and whether the viewer ($1)
 # liked it, so a page of any size is one statement, and its DataLoaders start primed.
-# A listed video's licenses come as anonymous rows of LICENSE_FIELDS, in position order (its
-# character_ids are theirs): fewer columns to decode than whole video_licenses rows, no second subquery.
+# A listed video's licenses come as rows of LICENSE_FIELDS (type listed_license, migration 0019), in
+# position order (its character_ids are theirs): fewer columns to decode than whole video_licenses
+# rows, no second subquery.
 LICENSE_FIELDS = (
     "l.character_id, l.policy_version, l.revenue_share_bps, l.generation_fee_micros, l.attribution, l.review, "
     "l.review_note"
 )
 LIST_COLUMNS = f"""{VIDEO_FIELDS},
-ARRAY(SELECT ROW({LICENSE_FIELDS}) FROM video_licenses l WHERE l.video_id = v.id ORDER BY l.position) AS licenses,
+ARRAY(SELECT ROW({LICENSE_FIELDS})::listed_license FROM video_licenses l WHERE l.video_id = v.id ORDER BY l.position)
+    AS licenses,
 ($1::uuid IS NOT NULL AND EXISTS (SELECT 1 FROM video_likes k WHERE k.video_id = v.id AND k.user_id = $1)) AS liked
 """
 
