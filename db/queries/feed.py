@@ -186,7 +186,7 @@ complete AS (
            AND ((SELECT count(*) FROM page) < $4 OR bool_and((c.published_at, c.id) >= (
                 SELECT published_at, id FROM page ORDER BY published_at, id LIMIT 1)))) AS complete)
 SELECT f.complete, x.* FROM complete f LEFT JOIN LATERAL (
-    SELECT {LIST_COLUMNS}, v.published_at AS published_key
+    SELECT {LIST_COLUMNS}
     FROM page p JOIN videos v ON v.id = p.id
     ORDER BY p.published_at DESC, p.id DESC) x ON true
 """
@@ -210,7 +210,7 @@ WITH page AS MATERIALIZED (
          WHERE cf.user_id = $1 AND {MODE} <> 'TRENDING'
          ORDER BY l.published_at DESC, l.video_id DESC LIMIT $4)) followed
     ORDER BY published_at DESC, id DESC LIMIT $4)
-SELECT {LIST_COLUMNS}, v.published_at AS published_key FROM page p JOIN videos v ON v.id = p.id
+SELECT {LIST_COLUMNS} FROM page p JOIN videos v ON v.id = p.id
 ORDER BY p.published_at DESC, p.id DESC
 """
 
@@ -254,7 +254,7 @@ async def feed(
         rows = await conn.fetch(FOLLOWED_PAGE, viewer_id, published_at, last_id, limit)
         if not rows[0]["complete"]:
             rows = await conn.fetch(FOLLOWED_PAGE_CHECKED, viewer_id, published_at, last_id, limit)
-        page = [(listed(r), ("f", r["published_key"], r["id"])) for r in rows if r["id"]]
+        page = [(listed(r), ("f", r["published_at"], r["id"])) for r in rows if r["id"]]
     if len(page) < limit:
         generation, rank = trending_after if trending_after else (None, None)
         rows = await conn.fetch(TRENDING_PAGE, viewer_id, generation, rank, limit - len(page))

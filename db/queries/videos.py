@@ -42,7 +42,6 @@ class Video:
     base_price_micros: int
     attempts: int
     created_at: datetime
-    updated_at: datetime
     published_at: datetime | None
     media: Media | None
     character_ids: tuple[UUID, ...]
@@ -67,7 +66,7 @@ class License:
 
 VIDEO_FIELDS = """
 v.id, v.creator_id, v.prompt, v.caption, v.status, v.status_reason, v.aspect, v.duration_seconds, v.rating,
-v.remix_of_id, v.cost_micros, v.base_price_micros, v.attempts, v.created_at, v.updated_at, v.published_at,
+v.remix_of_id, v.cost_micros, v.base_price_micros, v.attempts, v.created_at, v.published_at,
 v.media_key, v.thumbnail_key, v.manifest_key, v.content_type, v.width, v.height, v.media_duration_seconds,
 v.size_bytes, v.sha256, v.like_count, v.comment_count, v.remix_count"""
 VIDEO_COLUMNS = f"""{VIDEO_FIELDS},
@@ -108,7 +107,6 @@ def _video(
         base_price_micros=row["base_price_micros"],
         attempts=row["attempts"],
         created_at=row["created_at"],
-        updated_at=row["updated_at"],
         published_at=row["published_at"],
         media=media,
         character_ids=tuple(row["character_ids"]) if character_ids is None else character_ids,
