@@ -49,6 +49,20 @@ VALUE = 2  # anything else: `resolve` gives the value, `complete` finishes it
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 
 
+# Below the object where a plan starts, paths are plain (previous, key, type name) tuples, the
+# fields of graphql-core's Path (a NamedTuple, whose constructor costs several times more): made
+# into Paths only when a resolver asks for its resolve info (`as_path`).
+PlainPath = tuple[Any, str | int, str | None]
+
+
+def as_path(path: Path | PlainPath) -> Path:
+    """graphql-core's Path of a plain path tuple (or of a Path: itself)."""
+    if type(path) is Path:
+        return path
+    previous, key, type_name = path
+    return Path(None if previous is None else as_path(previous), key, type_name)
+
+
 class NotPlain(Exception):
     """Something the plans leave to graphql-core (an awaitable, an error, a null where the type forbids it...)."""
 
@@ -156,7 +170,7 @@ def generate(plan: ObjectPlan, lazy_info: type) -> Callable[[Any, Any, Any], dic
             ]
         else:
             lines += [
-                f"        p = Path(path, {step.response_name!r}, {type_name!r})",
+                f"        p = (path, {step.response_name!r}, {type_name!r})",
                 f"        step = steps[{index}]",
                 f"        v = {_resolve_call(step)}",
                 *_completion_lines(step, result),
@@ -172,7 +186,6 @@ def generate(plan: ObjectPlan, lazy_info: type) -> Callable[[Any, Any, Any], dic
         "isfinite": isfinite,
         "NotPlain": NotPlain,
         "Undefined": Undefined,
-        "Path": Path,
         "LazyInfo": lazy_info,
         "steps": plan.steps,
         "object_type": plan.object_type,
@@ -206,8 +219,8 @@ def _completion_lines(step: Step, result: str) -> list[str]:
             "        if fast is not None and type(v) is list:",
             "            kind, run = fast",
             f"            {result} = [",
-            "                run(executor, x, p.add_key(i)) if type(x) is kind",
-            "                else executor._complete_value(step, step.completion.item, x, p.add_key(i))",
+            "                run(executor, x, (p, i, None)) if type(x) is kind",
+            "                else executor._complete_value(step, step.completion.item, x, (p, i, None))",
             "                for i, x in enumerate(v)",
             "            ]",
             "        else:",

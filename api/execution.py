@@ -55,8 +55,10 @@ from api.compiled import (
     Completion,
     NotPlain,
     ObjectPlan,
+    PlainPath,
     Plans,
     Step,
+    as_path,
     completion_of,
     fast_serializer,
     generate,
@@ -151,13 +153,13 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
             steps.append(step)
         return ObjectPlan(object_type, steps)
 
-    def _run(self, plan: ObjectPlan, source: Any, path: Path) -> dict[str, Any]:
+    def _run(self, plan: ObjectPlan, source: Any, path: Path | PlainPath) -> dict[str, Any]:
         run = plan.run
         if run is None:
             run = plan.run = generate(plan, LazyInfo)
         return run(self, source, path)
 
-    def _resolve(self, step: Step, parent_type: GraphQLObjectType, source: Any, path: Path) -> Any:
+    def _resolve(self, step: Step, parent_type: GraphQLObjectType, source: Any, path: Path | PlainPath) -> Any:
         try:
             if step.function is not None:
                 if step.info_name is None:
@@ -167,12 +169,12 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
                 return getattr(source, step.attribute)
             assert step.field is not None
             nodes = [details.node for details in step.field_details]
-            info = self.build_resolve_info(step.field, nodes, parent_type, path)
+            info = self.build_resolve_info(step.field, nodes, parent_type, as_path(path))
             return (step.field.resolve or self.field_resolver)(source, info)
         except Exception as exc:  # graphql-core calls it again and reports the error where it belongs
             raise NotPlain from exc
 
-    def _complete_value(self, step: Step, completion: Completion, value: Any, path: Path) -> Any:
+    def _complete_value(self, step: Step, completion: Completion, value: Any, path: Path | PlainPath) -> Any:
         if type(value) not in completion.plain_types:  # seen before: neither awaitable nor an error
             if self.is_awaitable(value):
                 if iscoroutine(value):
@@ -218,14 +220,16 @@ class PlainFieldsExecutor(StrawberryGraphQLCoreExecutionContext):
             raise NotPlain
         item = completion.item
         assert item is not None
-        return [self._complete_value(step, item, entry, path.add_key(index)) for index, entry in enumerate(value)]
+        return [self._complete_value(step, item, entry, (path, index, None)) for index, entry in enumerate(value)]
 
 
 class LazyInfo(Info[Any, Any]):
     """strawberry's Info for a plain resolver, building graphql-core's resolve info only when the
     resolver asks for more than the context (most read `info.context` alone)."""
 
-    def __init__(self, executor: PlainFieldsExecutor, step: Step, parent_type: GraphQLObjectType, path: Path) -> None:
+    def __init__(
+        self, executor: PlainFieldsExecutor, step: Step, parent_type: GraphQLObjectType, path: Path | PlainPath
+    ) -> None:
         self._where = (executor, step, parent_type, path)  # one attribute: resolvers make hundreds a page
         self._built: Any = None
 
@@ -239,7 +243,7 @@ class LazyInfo(Info[Any, Any]):
             executor, step, parent_type, path = self._where
             assert step.field is not None
             nodes = [details.node for details in step.field_details]
-            self._built = executor.build_resolve_info(step.field, nodes, parent_type, path)
+            self._built = executor.build_resolve_info(step.field, nodes, parent_type, as_path(path))
         return self._built
 
     @property
