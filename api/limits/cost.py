@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import orjson
@@ -158,6 +159,8 @@ class _Actual(_Walk):
     selection was priced at (the page's items are not walked one by one: that would cost more
     than many a resolver)."""
 
+    prices: dict[int, int]  # per node, by id of the connection's field node (see `_Priced`)
+
     def walk(self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType, data: Any, own: int) -> int:
         if not isinstance(data, dict):
             return 0
@@ -179,9 +182,13 @@ class _Actual(_Walk):
         return points
 
     def per_node(self, field: FieldNode, connection: GraphQLNamedType) -> int:
+        known = self.prices.get(id(field))
+        if known is not None:
+            return known
         priced = _Requested(*self.args)
         for node, node_type in self.connection_nodes(field.selection_set, connection):
             priced.walk(node.selection_set, node_type, 1, OBJECT_POINTS)
+        self.prices[id(field)] = priced.points
         return priced.points
 
 
@@ -203,27 +210,44 @@ def _root(schema: GraphQLSchema, operation: OperationDefinitionNode) -> tuple[Gr
     return schema.query_type, OBJECT_POINTS
 
 
-# Requested costs by (schema, operation node, variables): the parser cache gives every request of
-# a document the same nodes, and a client sends the same few variables again and again.
-_requested: dict[tuple[int, int, bytes], tuple[GraphQLSchema, OperationDefinitionNode, Cost]] = {}
-_MAX_REQUESTED = 4096
+@dataclass
+class _Priced:
+    """What is kept of one operation with one set of variables: its requested cost, and the price of
+    one node of each of its connections (by id of the connection's field node), as `_Actual` needs them."""
+
+    schema: GraphQLSchema
+    operation: OperationDefinitionNode  # kept alive while kept: the ids stay theirs
+    cost: Cost
+    per_node: dict[int, int] = dataclass_field(default_factory=dict)
+
+
+# By (schema, operation node, variables): the parser cache gives every request of a document the
+# same nodes, and a client sends the same few variables again and again.
+_priced: dict[tuple[int, int, bytes], _Priced] = {}
+_MAX_PRICED = 4096
 
 
 def requested_cost(
     schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Mapping[str, Any]
 ) -> Cost:
+    priced = _kept(schema, document, operation, variables)
+    return priced.cost if priced is not None else _requested_cost(schema, document, operation, variables)
+
+
+def _kept(
+    schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode, variables: Mapping[str, Any]
+) -> _Priced | None:
     try:
         key = (id(schema), id(operation), orjson.dumps(variables, option=orjson.OPT_SORT_KEYS))
     except TypeError:  # not JSON (an internal caller's values): not kept
-        return _requested_cost(schema, document, operation, variables)
-    found = _requested.get(key)
-    if found is not None and found[0] is schema and found[1] is operation:  # not new nodes at old addresses
-        return found[2]
-    cost = _requested_cost(schema, document, operation, variables)
-    if len(_requested) >= _MAX_REQUESTED:
-        _requested.clear()
-    _requested[key] = (schema, operation, cost)  # keeps the nodes alive while kept
-    return cost
+        return None
+    found = _priced.get(key)
+    if found is not None and found.schema is schema and found.operation is operation:  # not new nodes at old addresses
+        return found
+    if len(_priced) >= _MAX_PRICED:
+        _priced.clear()
+    found = _priced[key] = _Priced(schema, operation, _requested_cost(schema, document, operation, variables))
+    return found
 
 
 def _requested_cost(
@@ -246,4 +270,7 @@ def actual_cost(
     root, own = _root(schema, operation)
     if root is None:
         return 0
-    return _Actual(schema, document, operation, variables).walk(operation.selection_set, root, data, own)
+    priced = _kept(schema, document, operation, variables)
+    walk = _Actual(schema, document, operation, variables)
+    walk.prices = priced.per_node if priced is not None else {}
+    return walk.walk(operation.selection_set, root, data, own)
