@@ -198,8 +198,9 @@ class Loader(DataLoader[K, V]):
     def __init__(self, load_fn: Callable[[list[K]], Awaitable[Sequence[V]]]) -> None:
         super().__init__(load_fn)
         self.primed: dict[K, V] = {}
-        # (key of a primed value or id of a loaded value's future, converter) -> (that future or
-        # None, the converted value)
+        # converter -> key of a primed value -> the converted value
+        self.converted_primed: dict[Callable[[Any], Any], dict[K, Any]] = {}
+        # (id of a loaded value's future, converter) -> (that future, the converted value)
         self.converted: dict[tuple[Any, Callable[[Any], Any]], tuple[Future[V] | None, Any]] = {}
 
     def prime(self, key: K, value: V, force: bool = False) -> None:
@@ -223,11 +224,13 @@ class Loader(DataLoader[K, V]):
         super().clear(key)
         if key in self.primed:
             del self.primed[key]
-            self.converted = {k: v for k, v in self.converted.items() if k[0] != key}
+            for by_key in self.converted_primed.values():
+                by_key.pop(key, None)
 
     def clear_all(self) -> None:
         super().clear_all()
         self.primed.clear()
+        self.converted_primed.clear()
         self.converted.clear()
 
 
@@ -342,12 +345,13 @@ def loaded_each(
 
 
 def _convert_primed(loader: Loader[K, V], key: K, convert: Callable[[V], R]) -> R:
-    entry = loader.converted.get((key, convert))
-    if entry is not None:
-        converted: R = entry[1]
+    by_key = loader.converted_primed.get(convert)
+    if by_key is None:
+        by_key = loader.converted_primed[convert] = {}
+    elif key in by_key:
+        converted: R = by_key[key]
         return converted
-    converted = convert(loader.primed[key])
-    loader.converted[(key, convert)] = (None, converted)
+    converted = by_key[key] = convert(loader.primed[key])
     return converted
 
 

@@ -12,8 +12,11 @@ from domain.money import format_usd
 class MoneyType:
     micros: BigInt = strawberry.field(description="Integer micro-units of the currency (1 USD = 1000000), as a string.")
     currency: str = strawberry.field(description="ISO-4217 code; USD for now.")
-    formatted: str = strawberry.field(description='Human form, e.g. "$1.25".')
+
+    @strawberry.field(description='Human form, e.g. "$1.25".')
+    def formatted(self) -> str:  # when asked for: pages carry many amounts and show few of them formatted
+        return format_usd(self.micros)
 
     @classmethod
     def usd(cls, micros: int) -> MoneyType:
-        return cls(micros=BigInt(micros), currency="USD", formatted=format_usd(micros))
+        return cls(micros=BigInt(micros), currency="USD")
