@@ -135,3 +135,21 @@ async def test_the_same_document_is_priced_by_its_variables_each_time(client: Gr
         for first in (3, 30, 3, 30)
     ]
     assert costs == [1 + 2 + 3, 1 + 2 + 30] * 2
+
+
+async def test_the_actual_cost_prices_each_item_by_the_variables_of_its_request(
+    client: GraphQLClient, db: asyncpg.Pool
+) -> None:
+    """The price of one item of a page is kept with the operation and its variables: the same
+    document with another inner page size is charged for that size."""
+    handle = await three_videos(client, db)
+    query = """
+    query($handle: String!, $n: Int) { user(handle: $handle) {
+      videos(first: 5) { edges { node { comments(first: $n) { edges { node { id } } } } } } } }
+    """
+    costs = [
+        (await client.execute(query, {"handle": handle, "n": n})).body["extensions"]["cost"]["actualQueryCost"]
+        for n in (2, 5, 2, 5)
+    ]
+    # user 1 + videos (2 + 3 that came back) + 3 × comments (2 + n)
+    assert costs == [1 + 5 + 3 * (2 + 2), 1 + 5 + 3 * (2 + 5)] * 2
