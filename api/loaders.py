@@ -201,7 +201,7 @@ class Loader(DataLoader[K, V]):
         # converter -> key of a primed value -> the converted value
         self.converted_primed: dict[Callable[[Any], Any], dict[K, Any]] = {}
         # (id of a loaded value's future, converter) -> (that future, the converted value)
-        self.converted: dict[tuple[Any, Callable[[Any], Any]], tuple[Future[V] | None, Any]] = {}
+        self.converted: dict[tuple[Any, Callable[[Any], Any]], tuple[Future[V], Any]] = {}
 
     def prime(self, key: K, value: V, force: bool = False) -> None:
         if force:

@@ -127,9 +127,7 @@ class Viewer:
         keyset = decode_cursor(after, datetime.fromisoformat, UUID)
         async with info.context.pool.acquire() as conn:
             rows = await videos.drafts_of(conn, creator_id=self.user_id, after=keyset, limit=size + 1)
-        return connection(
-            rows, size, Video.from_row, lambda r: encode_cursor(r.created_at.isoformat(), r.id), after=after
-        )
+        return connection(rows, size, Video.from_row, lambda r: encode_cursor(r.created_at, r.id), after=after)
 
     @strawberry.field
     def wallet(self) -> Annotated[Wallet, strawberry.lazy("api.wallet.types")]:

@@ -12,7 +12,7 @@ from db.queries import activity
 
 
 def cursor(row: activity.Activity) -> str:
-    return encode_cursor(row.created_at.isoformat(), row.id)
+    return encode_cursor(row.created_at, row.id)
 
 
 async def inbox(

@@ -94,7 +94,7 @@ async def load_claim(info: Info, claim_id: UUID) -> Claim | None:
 
 
 def claim_cursor(row: claims.Claim) -> str:
-    return encode_cursor(row.created_at.isoformat(), row.id)
+    return encode_cursor(row.created_at, row.id)
 
 
 def claim_connection(rows: list[claims.Claim], size: int, after: str | None) -> Connection[Claim]:

@@ -89,4 +89,4 @@ class VerificationQueries:
 
 def _queue_cursor(row: holders.Holder) -> str:
     assert row.verification_requested_at is not None  # PENDING holders have asked
-    return encode_cursor(row.verification_requested_at.isoformat(), row.id)
+    return encode_cursor(row.verification_requested_at, row.id)

@@ -71,9 +71,7 @@ class PayoutAccount:
         keyset = decode_cursor(after, datetime.fromisoformat, UUID)
         async with info.context.pool.acquire() as conn:
             rows = await payouts.payouts_of(conn, account_id=self.account_id, after=keyset, limit=size + 1)
-        return connection(
-            rows, size, Payout.from_row, lambda r: encode_cursor(r.created_at.isoformat(), r.id), after=after
-        )
+        return connection(rows, size, Payout.from_row, lambda r: encode_cursor(r.created_at, r.id), after=after)
 
 
 async def payout_account(info: Info, owner: Owner) -> PayoutAccount:

@@ -25,9 +25,7 @@ class SafetyQueries:
         keyset = decode_cursor(after, datetime.fromisoformat, UUID)
         async with info.context.pool.acquire() as conn:
             rows = await reports.open_reports(conn, after=keyset, limit=size + 1)
-        return connection(
-            rows, size, Report.from_row, lambda r: encode_cursor(r.created_at.isoformat(), r.id), after=after
-        )
+        return connection(rows, size, Report.from_row, lambda r: encode_cursor(r.created_at, r.id), after=after)
 
 
 async def blocked_users(info: Info, user_id: UUID, first: int | None, after: str | None) -> Connection[User]:
@@ -41,6 +39,6 @@ async def blocked_users(info: Info, user_id: UUID, first: int | None, after: str
         rows,
         size,
         lambda r: User.from_row(found[r.user_id]),
-        lambda r: encode_cursor(r.created_at.isoformat(), r.user_id),
+        lambda r: encode_cursor(r.created_at, r.user_id),
         after=after,
     )

@@ -232,9 +232,7 @@ class Video(Node):
             rows = await social.comments_of(
                 conn, viewer_id=info.context.viewer_id, video_id=self.row.id, after=keyset, limit=size + 1
             )
-        return connection(
-            rows, size, Comment.from_row, lambda r: encode_cursor(r.created_at.isoformat(), r.id), after=after
-        )
+        return connection(rows, size, Comment.from_row, lambda r: encode_cursor(r.created_at, r.id), after=after)
 
     @strawberry.field
     async def remixes(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Video]:
@@ -309,11 +307,11 @@ register_node("Video", load_video)
 
 def published_cursor(row: videos.Listed) -> str:
     assert row.video.published_at is not None
-    return encode_cursor(row.video.published_at.isoformat(), row.video.id)
+    return encode_cursor(row.video.published_at, row.video.id)
 
 
 def created_cursor(row: videos.Listed) -> str:
-    return encode_cursor(row.video.created_at.isoformat(), row.video.id)
+    return encode_cursor(row.video.created_at, row.video.id)
 
 
 def video_connection(

@@ -88,6 +88,4 @@ class Wallet:
         async with info.context.pool.acquire() as conn:
             account_id = await ledger.wallet_account(conn, user_id=self.user_id)
             rows = await ledger.account_entries(conn, account_id=account_id, after=keyset, limit=size + 1)
-        return connection(
-            rows, size, LedgerEntry.from_row, lambda r: encode_cursor(r.created_at.isoformat(), r.id), after=after
-        )
+        return connection(rows, size, LedgerEntry.from_row, lambda r: encode_cursor(r.created_at, r.id), after=after)
