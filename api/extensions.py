@@ -1,4 +1,4 @@
-"""Schema extensions: query limits, error masking with request ids, parse/validation caches."""
+"""Schema extensions: query limits, error masking with request ids, parse/validation caches (api/limits)."""
 
 from __future__ import annotations
 
@@ -7,14 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from graphql import ArgumentNode, ASTValidationRule, GraphQLError, IntValueNode, ValidationRule
-from strawberry.extensions import (
-    AddValidationRules,
-    MaskErrors,
-    MaxTokensLimiter,
-    ParserCache,
-    SchemaExtension,
-    ValidationCache,
-)
+from strawberry.extensions import MaskErrors, SchemaExtension
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 
@@ -73,15 +66,7 @@ LIMIT_RULES: list[type[ASTValidationRule]] = [
 
 def default_extensions() -> list[Callable[[], SchemaExtension]]:
     """Factories: strawberry builds fresh extensions per operation (the caches are shared module-wide)."""
-    from api.limits.extension import CostAndRateLimits, NoNulInLiteralsRule  # it imports api.pagination
-    from api.limits.shape import DocumentShape
+    from api.limits.documents import CachedDocuments  # these import api.pagination, which imports this
+    from api.limits.extension import CostAndRateLimits
 
-    return [
-        MaskUnexpectedErrors,
-        CostAndRateLimits,
-        lambda: ParserCache(maxsize=512),
-        DocumentShape,
-        lambda: ValidationCache(maxsize=512),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
-        lambda: AddValidationRules([*LIMIT_RULES, NoNulInLiteralsRule]),
-    ]
+    return [MaskUnexpectedErrors, CostAndRateLimits, CachedDocuments]

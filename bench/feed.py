@@ -669,8 +669,7 @@ def summarise_profile(raw: Path, top: int = 15) -> list[str]:
     lines += [f"  {100 * n / total:5.1f}%  {name}" for name, n in self_samples.most_common(top)]
     lines.append("selected inclusive shares:")
     for needle in (
-        "ValidationCache",
-        "ParserCache",
+        "CachedDocuments",
         "validate (graphql",
         "parse (graphql",
         "get_context",

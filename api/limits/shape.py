@@ -6,7 +6,8 @@
 - More than MAX_DIRECTIVES_PER_NODE directives on one field or fragment (graphql-cop's
   "directive overloading": `@aa@aa@aa...`, each reported as its own validation error).
 
-Refusing here, before validation, answers with a single error instead of one per copy.
+Refusing right after parsing, before validation (api/limits/documents.py), answers with a single
+error instead of one per copy.
 """
 
 from __future__ import annotations
@@ -14,27 +15,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 
-from graphql import (
-    DocumentNode,
-    ExecutableDefinitionNode,
-    FieldNode,
-    GraphQLError,
-    SelectionSetNode,
-)
-from strawberry.extensions import SchemaExtension
+from graphql import DocumentNode, ExecutableDefinitionNode, FieldNode, SelectionSetNode
 
 MAX_DUPLICATE_FIELDS = 3
 MAX_DIRECTIVES_PER_NODE = 4
-
-
-class DocumentShape(SchemaExtension):
-    def on_parse(self) -> Iterator[None]:
-        yield
-        document = self.execution_context.graphql_document
-        if document is not None:
-            problem = shape_problem(document)
-            if problem is not None:
-                raise GraphQLError(problem, extensions={"code": "GRAPHQL_VALIDATION_FAILED"})
 
 
 def shape_problem(document: DocumentNode) -> str | None:

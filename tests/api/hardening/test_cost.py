@@ -122,7 +122,7 @@ def test_the_limits_leave_the_plain_fields_executor_on() -> None:
     from api.schema import schema
 
     extensions = schema.get_extensions()
-    assert {type(e).__name__ for e in extensions} >= {"CostAndRateLimits", "DocumentShape"}
+    assert {type(e).__name__ for e in extensions} >= {"CostAndRateLimits", "CachedDocuments"}
     assert not schema._get_middleware_manager(extensions).middlewares
 
 
