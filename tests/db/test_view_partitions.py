@@ -15,6 +15,7 @@ import pytest
 from db.crediting import credit
 from db.ledger_cli import verify
 from db.migrate import CREATE_TABLE, RECORD, load_migrations, migrate
+from db.queries.views import viewer_state
 from db.view_partitions import DAYS_AHEAD, drop_expired_partitions, ensure_days, ensure_partitions, partitions
 from db.viewing import record_views
 from domain.revenue import SplitConfig
@@ -138,6 +139,35 @@ async def test_an_id_sent_again_a_day_later_with_a_new_time_is_a_new_view_of_its
         tomorrow = MIDNIGHT + timedelta(days=1, hours=1)
         assert await call(conn, viewer, video, "b", tomorrow, None) == (1, 1, 0)
         assert await call(conn, viewer, video, "a", tomorrow, None) == (1, 0, 0)  # stored, but not a second credit
+
+
+LOCKED_PARTITIONS = """
+SELECT c.relname FROM pg_locks l JOIN pg_inherits i ON i.inhrelid = l.relation JOIN pg_class c ON c.oid = l.relation
+WHERE l.pid = pg_backend_pid() AND i.inhparent = 'view_events'::regclass
+"""
+
+
+async def test_the_viewers_state_touches_only_the_partitions_of_its_days_whatever_the_plan(
+    db_pool: asyncpg.Pool,
+) -> None:
+    # A plan PostgreSQL keeps for every call (the one it went over to after 5 calls) must not lock
+    # and open the retained days' partitions: bench/views.py's 30 days of history paid for that.
+    days = [TODAY - timedelta(days=1), TODAY]
+    async with db_pool.acquire() as conn:
+        await ensure_days(conn, [TODAY - timedelta(days=n) for n in range(2, 6)])
+        async with conn.transaction():
+            await conn.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+            await viewer_state(conn, viewer_id=uuid.uuid4(), client_event_ids=["a"], days=days)
+            locked = {row["relname"] for row in await conn.fetch(LOCKED_PARTITIONS)}
+    assert locked == {f"view_events_{day:%Y%m%d}" for day in days}
+
+
+async def test_a_day_without_a_partition_reads_as_no_events(db_pool: asyncpg.Pool) -> None:
+    async with db_pool.acquire() as conn:
+        stored, days = await viewer_state(
+            conn, viewer_id=uuid.uuid4(), client_event_ids=["a"], days=[TODAY, TODAY + timedelta(days=1000)]
+        )
+    assert (stored, dict(days.counts)) == (set(), {})
 
 
 async def test_the_database_refuses_a_second_copy_of_an_event_on_its_day(db_pool: asyncpg.Pool) -> None:
