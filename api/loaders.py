@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from asyncio import Future
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import Any, TypeGuard, TypeVar
 from uuid import UUID
@@ -174,14 +174,17 @@ class Loaders:
         self, conn: asyncpg.Connection, character_ids: Sequence[UUID], user_ids: Sequence[UUID]
     ) -> None:
         """`prime_characters` and `prime_users` in one statement."""
-        found, creators = await characters.with_holders_policies_and_users(
-            conn, character_ids=character_ids, user_ids=user_ids
+        self.prime_shown(
+            await characters.with_holders_policies_and_users(conn, character_ids=character_ids, user_ids=user_ids)
         )
-        for character, holder, policy in found:
+
+    def prime_shown(self, shown: characters.Shown) -> None:
+        """Characters with their holders and current policies, and users (four loaders primed)."""
+        for character, holder, policy in shown.characters:
             self.character.prime(character.id, character)
             self.holder.prime(holder.id, holder)
             self.current_policy.prime(character.id, policy)
-        self.user.prime_many({user.id: user for user in creators})
+        self.user.prime_many({user.id: user for user in shown.users})
 
     async def prime_users(self, conn: asyncpg.Connection, ids: Sequence[UUID]) -> None:
         if ids:
@@ -298,6 +301,12 @@ def _in_set(
         return [i in found for i in ids]
 
     return DataLoader(load)
+
+
+def not_primed(loader: DataLoader[K, V], keys: Iterable[K]) -> list[K]:
+    """`keys`, once each and in order, that `loader` holds no primed value for."""
+    primed = getattr(loader, "primed", {})
+    return [key for key in dict.fromkeys(keys) if key not in primed]
 
 
 def loaded(loader: DataLoader[K, V], key: K, convert: Callable[[V], R]) -> R | Awaitable[R]:

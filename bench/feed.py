@@ -729,7 +729,13 @@ async def database_timings(database_url: str, data: DataSet, base_url: str, plan
         digest = hashlib.sha256(data.token.encode()).digest()
         cases = {
             "product feed() (db/queries/feed.py)": lambda: feed.feed(
-                conn, viewer_id=data.viewer_id, followed_after=None, trending_after=None, limit=PAGE + 1
+                conn,
+                viewer_id=data.viewer_id,
+                followed_after=None,
+                trending_after=None,
+                limit=PAGE + 1,
+                creators=True,
+                characters=True,
             ),
             "hand-written, efficient SQL": lambda: conn.fetchval(PLAIN_FEED, digest, base_url, PAGE),
             "hand-written, the earlier one-statement feed SQL": lambda: conn.fetchval(
@@ -744,7 +750,7 @@ async def database_timings(database_url: str, data: DataSet, base_url: str, plan
                 samples.append((time.perf_counter() - started) * 1000)
             print(f"  SQL alone, {label:42s} median {sorted(samples[1:])[2]:8.2f} ms", flush=True)
         plan = await conn.fetch(
-            "EXPLAIN (ANALYZE, BUFFERS) " + feed.FOLLOWED_PAGE, data.viewer_id, None, None, PAGE + 1
+            "EXPLAIN (ANALYZE, BUFFERS) " + feed.FOLLOWED_PAGE, data.viewer_id, None, None, PAGE + 1, True, True
         )
         text = "\n".join(r[0] for r in plan) + "\n"
         await asyncio.to_thread(plan_file.parent.mkdir, parents=True, exist_ok=True)

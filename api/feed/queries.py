@@ -12,9 +12,9 @@ import strawberry
 from api.context import Info
 from api.errors import BadUserInput
 from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
-from api.selection import selected_below
-from api.videos.types import Video, prefetch, prime
-from db.queries import feed, videos
+from api.selection import Selected, selected_below
+from api.videos.types import Video, prefetch, prime, shows
+from db.queries import feed
 
 
 def _feed_position(after: str | None) -> tuple[tuple[datetime, UUID] | None, tuple[int, int] | None]:
@@ -37,16 +37,13 @@ def _same(value: Any) -> Any:
 
 
 async def _page(
-    info: Info,
-    conn: asyncpg.Connection,
-    rows: list[tuple[videos.Listed, tuple[Any, ...]]],
-    size: int,
-    after: str | None,
+    info: Info, conn: asyncpg.Connection, page: feed.Page, size: int, after: str | None, asked: Selected
 ) -> Connection[Video]:
-    """The page, with what its selection shows of creators and characters loaded on `conn`."""
+    """The page, with what `asked` shows of its creators and characters loaded (its statements read
+    them along: db/queries/feed.py WITH_SHOWN)."""
+    rows = page.rows
     prime(info, (row for row, _ in rows))
-    asked = selected_below(info, "edges", "node")
-    await prefetch(info, conn, [row.video for row, _ in rows[:size]], asked)
+    await prefetch(info, conn, [row.video for row, _ in rows[:size]], asked, page.shown)
     return connection(rows, size, lambda r: Video.from_row(r[0].video), lambda r: encode_cursor(*r[1]), after=after)
 
 
@@ -59,6 +56,8 @@ class FeedQueries:
     async def feed(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Video]:
         size = page_size(first)
         followed_after, trending_after = _feed_position(after)
+        asked = selected_below(info, "edges", "node")
+        creators, characters = shows(asked)
         async with info.context.pool.acquire() as conn:
             rows = await feed.feed(
                 conn,
@@ -66,13 +65,24 @@ class FeedQueries:
                 followed_after=followed_after,
                 trending_after=trending_after,
                 limit=size + 1,
+                creators=creators,
+                characters=characters,
             )
-            return await _page(info, conn, rows, size, after)
+            return await _page(info, conn, rows, size, after, asked)
 
     @strawberry.field(description="Published videos ranked by recent engagement.")
     async def trending(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Video]:
         size = page_size(first)
         keyset = decode_cursor(after, int, int)
+        asked = selected_below(info, "edges", "node")
+        creators, characters = shows(asked)
         async with info.context.pool.acquire() as conn:
-            rows = await feed.trending(conn, viewer_id=info.context.viewer_id, after=keyset, limit=size + 1)
-            return await _page(info, conn, list(rows), size, after)
+            rows = await feed.trending(
+                conn,
+                viewer_id=info.context.viewer_id,
+                after=keyset,
+                limit=size + 1,
+                creators=creators,
+                characters=characters,
+            )
+            return await _page(info, conn, rows, size, after, asked)

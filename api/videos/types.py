@@ -15,7 +15,7 @@ from api.accounts.types import User
 from api.characters.types import Character
 from api.context import Info
 from api.enums import ContentRatingType
-from api.loaders import loaded, loaded_each
+from api.loaders import loaded, loaded_each, not_primed
 from api.money import MoneyType
 from api.node import Node, lazy_id, register_node
 from api.pagination import Connection, connection, decode_cursor, encode_cursor, page_size
@@ -322,14 +322,30 @@ def video_connection(
     return connection(rows, size, lambda r: Video.from_row(r.video), cursor, after=after)
 
 
-async def prefetch(info: Info, conn: asyncpg.Connection, rows: Sequence[videos.Video], asked: Selected) -> None:
+def shows(asked: Selected) -> tuple[bool, bool]:
+    """Whether `asked` (the fields selected of a page's videos) shows their creators, and their characters."""
+    return "creator" in asked, "characters" in asked or "character" in asked.get("licenses", {})
+
+
+async def prefetch(
+    info: Info,
+    conn: asyncpg.Connection,
+    rows: Sequence[videos.Video],
+    asked: Selected,
+    shown: Sequence[characters.Shown] = (),
+) -> None:
     """Load what `asked` (the fields selected of each of these videos) shows of their creators and
     characters (with holders and policies) on `conn`, in one statement, so that it resolves
-    without a coroutine per video."""
-    wants_characters = "characters" in asked or "character" in asked.get("licenses", {})
+    without a coroutine per video. What the page's own statements read (`shown`) is primed first
+    and not loaded again."""
     loaders = info.context.loaders
-    creator_ids = list(dict.fromkeys(row.creator_id for row in rows)) if "creator" in asked else []
-    character_ids = list(dict.fromkeys(c for row in rows for c in row.character_ids)) if wants_characters else []
+    for read in shown:
+        loaders.prime_shown(read)
+    wants_creators, wants_characters = shows(asked)
+    creator_ids = not_primed(loaders.user, (row.creator_id for row in rows)) if wants_creators else []
+    character_ids = (
+        not_primed(loaders.character, (c for row in rows for c in row.character_ids)) if wants_characters else []
+    )
     if creator_ids and character_ids:
         await loaders.prime_characters_and_users(conn, character_ids, creator_ids)
     elif creator_ids:

@@ -28,12 +28,14 @@ class Character:
     descriptor_threshold: int = 3
 
 
-CHARACTER_COLUMNS = """
+# A character's fields, in the order of Character and of the row type listed_character (migration
+# 0022); as columns, the last one is named by CHARACTER_COLUMNS.
+CHARACTER_FIELDS = """
 c.id, c.holder_id, c.name, c.description, c.kind, c.follower_count, c.created_at,
 c.descriptors, c.descriptor_threshold,
 coalesce((SELECT array_agg(a.alias ORDER BY a.position) FROM character_aliases a
-          WHERE a.character_id = c.id), '{}') AS aliases
-"""
+          WHERE a.character_id = c.id), '{}')"""
+CHARACTER_COLUMNS = f"{CHARACTER_FIELDS} AS aliases"
 
 
 def _character(row: asyncpg.Record) -> Character:
@@ -126,19 +128,56 @@ FROM users WHERE id = ANY($2::uuid[])
 """
 
 
+# What a page of videos shows of their characters (with holders and current policies) and creators,
+# read by the page's own statement (db/queries/feed.py): one row, the characters' three arrays
+# aligned. `listed` names the page's rows (with creator_id and licenses); $5 and $6 say whether its
+# selection shows creators and characters (the arrays are NULL when not, or when there are none).
+def shown_sql(listed: str) -> str:
+    return f"""
+SELECT CASE WHEN $5::bool THEN ARRAY(SELECT ROW({USER_COLUMNS})::listed_user FROM users
+                                     WHERE id IN (SELECT creator_id FROM {listed})) END AS shown_users,
+       s.* FROM (
+    SELECT array_agg(ROW({CHARACTER_FIELDS})::listed_character) AS shown_characters, array_agg(h) AS shown_holders,
+           array_agg({CURRENT_POLICY_OF_C}) AS shown_policies
+    FROM characters c JOIN holders h ON h.id = c.holder_id
+    WHERE $6::bool AND c.id IN (SELECT (unnest(licenses)).character_id FROM {listed})) s
+"""
+
+
+SHOWN_COLUMNS = ("shown_users", "shown_characters", "shown_holders", "shown_policies")
+
+
+@dataclass(slots=True)
+class Shown:
+    """Characters (with holder and current policy) and users read with a page, to prime the loaders."""
+
+    characters: list[tuple[Character, Holder, PublishedPolicy]]
+    users: list[User]
+
+
+def shown_of(row: asyncpg.Record) -> Shown:
+    """What shown_sql read, from the row (of a page) that carries its columns."""
+    characters = zip(
+        row["shown_characters"] or (), row["shown_holders"] or (), row["shown_policies"] or (), strict=True
+    )
+    return Shown(
+        [(_character(c), holder_from_row(h), published_policy(p)) for c, h, p in characters],
+        [User(*user) for user in row["shown_users"] or ()],
+    )
+
+
 async def with_holders_policies_and_users(
     conn: asyncpg.Connection, *, character_ids: Sequence[UUID], user_ids: Sequence[UUID]
-) -> tuple[list[tuple[Character, Holder, PublishedPolicy]], list[User]]:
+) -> Shown:
     """`with_holders_and_policies` and users.get_users in one statement."""
-    found: list[tuple[Character, Holder, PublishedPolicy]] = []
-    creators: list[User] = []
+    found = Shown([], [])
     for row in await conn.fetch(WITH_HOLDERS_POLICIES_AND_USERS, list(character_ids), list(user_ids)):
         user_row = row["user_row"]
         if user_row is None:
-            found.append((_character(row), holder_from_row(row["holder"]), published_policy(row["policy"])))
+            found.characters.append((_character(row), holder_from_row(row["holder"]), published_policy(row["policy"])))
         else:
-            creators.append(User(*user_row))
-    return found, creators
+            found.users.append(User(*user_row))
+    return found
 
 
 async def get_character(conn: asyncpg.Connection, *, character_id: UUID) -> Character | None:

@@ -117,8 +117,8 @@ async def test_followed_part_pages_through_every_followed_video_once(client: Gra
     after = None
     while True:
         async with db.acquire() as conn:
-            rows = await feed.feed(conn, viewer_id=viewer_id, followed_after=after, trending_after=None, limit=4)
-        page = [keys for _, keys in rows if keys[0] == "f"]
+            read = await feed.feed(conn, viewer_id=viewer_id, followed_after=after, trending_after=None, limit=4)
+        page = [keys for _, keys in read.rows if keys[0] == "f"]
         seen += page
         if len(page) < 4:
             break
@@ -241,4 +241,34 @@ async def test_feed_page_costs_the_same_few_statements_whatever_its_size(
         await create_video(client, db, creators[n % 5], f"Nova and Bolt, take {n}")
     await recompute_trending(db)
     small, large = await feed_statements(client, fan, 5), await feed_statements(client, fan, 50)
-    assert small == large <= 6
+    assert small == large == 2  # the token's owner; the page, its creators and characters read along
+
+
+async def test_a_page_in_two_statements_shows_every_creator_and_character(
+    client: GraphQLClient, db: asyncpg.Pool
+) -> None:
+    """Followed videos, then trending ones: each statement reads its own videos' creators and
+    characters along (db/queries/feed.py WITH_SHOWN), and nothing is loaded after."""
+    fan, friend, stranger, ava = [await create_user(client, handle=h) for h in ("fan", "friend", "stranger", "ava")]
+    holder = await create_holder(client, ava)
+    for name in ("Nova", "Bolt"):
+        await create_character(client, ava, holder, name)
+    await client.execute(FOLLOW, {"id": friend.id}, token=fan.token)
+    made = {}
+    for n in range(2):
+        made[await create_video(client, db, friend, f"Nova by the friend {n}")] = ("friend", ["Nova"])
+    for n in range(4):
+        made[await create_video(client, db, stranger, f"Bolt and Nova by a stranger {n}")] = (
+            "stranger",
+            ["Bolt", "Nova"],
+        )
+    await recompute_trending(db)
+    with counting() as counter:
+        result = await client.execute(RICH_FEED, {"first": 6}, token=fan.token)
+    assert result.errors == []
+    shown = {
+        edge["node"]["id"]: (edge["node"]["creator"]["handle"], sorted(c["name"] for c in edge["node"]["characters"]))
+        for edge in result.data["feed"]["edges"]
+    }
+    assert shown == made
+    assert counter.count == 3  # the token's owner, the followed part, the trending part
