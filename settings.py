@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     generation_max_tries: int = Field(default=3, ge=1)
     generation_retry_base_seconds: float = Field(default=2.0, ge=0)
     generation_job_timeout_seconds: int = Field(default=300, ge=1)
+    # A worker's PostgreSQL connections. Its jobs hold one each for a statement or a short
+    # transaction, and the drafter writes one group at a time, so a few serve arq's 10 jobs;
+    # each connection is a backend that costs the server CPU of its own (~20 ms to warm up).
+    worker_database_pool_size: int = Field(default=4, ge=1)
     reconcile_interval_seconds: int = Field(default=60, ge=1)
 
     # ------------------------------------------------------------ views and revenue (RULES §5-6)

@@ -41,7 +41,9 @@ FOLD_INTERVAL_SECONDS = 5  # how often the ledger's pending balance changes are 
 async def on_startup(ctx: dict[str, Any]) -> None:
     settings: Settings = ctx["settings"]
     assert settings.database_url, "the worker needs DATABASE_URL"
-    ctx["pool"] = await create_pool(settings.database_url, generic_plans=True)
+    ctx["pool"] = await create_pool(
+        settings.database_url, max_size=settings.worker_database_pool_size, generic_plans=True
+    )
     async with ctx["pool"].acquire() as conn:
         await ensure_partitions(conn)  # the cron's first run may be up to an hour away
     ctx["catalog"] = Catalog(settings.database_url)

@@ -287,6 +287,34 @@ async def test_flushall_with_queued_videos_recovers_all(
     assert await db_pool.fetchval("SELECT count(*) FROM videos WHERE status = 'DRAFT'") == 3
 
 
+async def test_a_worker_with_one_database_connection_runs_its_jobs_to_the_end(
+    client: GraphQLClient, db_pool: asyncpg.Pool, run_worker: RunWorker
+) -> None:
+    """The worker's pool is small (WORKER_DATABASE_POOL_SIZE): no job path may hold one connection
+    while it waits for another, or ten jobs sharing one connection would wait for ever."""
+    ava = await create_user(client, handle="ava")
+    holder = await create_holder(client, ava)
+    nova = await create_character(client, ava, holder, "Captain Nova", generationFee="0.25")
+    await create_character(client, ava, holder, "Lady Vex", generationFee="0.25")
+    fans = [await create_user(client, handle=f"fan{n}") for n in range(4)]
+    for fan in fans:
+        await fund(db_pool, fan, 1_000_000)
+        for prompt in ("Captain Nova waves", "Lady Vex bows"):
+            assert (await remix(client, fan, prompt, durationSeconds=1))["userErrors"] == []
+    publish = """mutation($input: PublishPolicyInput!) { publishPolicy(input: $input) { userErrors { code } } }"""
+    tightened = {"characterId": nova, "policy": policy(audience="OPTED_OUT")}  # Nova's four fail and refund
+    assert (await client.execute(publish, {"input": tightened}, token=ava.token)).data["publishPolicy"][
+        "userErrors"
+    ] == []
+
+    await asyncio.wait_for(run_worker(generator="noop", worker_database_pool_size=1), timeout=60)
+
+    statuses = await db_pool.fetch("SELECT status, count(*) FROM videos GROUP BY status ORDER BY status")
+    assert [tuple(row) for row in statuses] == [("DRAFT", 4), ("FAILED", 4)]
+    refunds = "SELECT count(*) FROM ledger_transactions WHERE kind = 'GENERATION_REFUND'"
+    assert await db_pool.fetchval(refunds) == 4  # and the ledger verifies (ledger_invariants_hold)
+
+
 async def test_policy_tightened_before_the_job_runs_fails_and_refunds(
     client: GraphQLClient, db_pool: asyncpg.Pool, run_worker: RunWorker
 ) -> None:
