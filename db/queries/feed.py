@@ -148,8 +148,8 @@ def shown(video: str) -> str:
 
 # The end of a page's statement: `listed` (a CTE: the page's rows with their order in `n`), and on
 # the first row what the page shows of its creators and characters (characters.shown_sql; NULL on the
-# others): one round trip, where loading those after the page took a second one, about 8% of the
-# API's CPU for a feed page.
+# others): one round trip, where loading those after the page took a second one (the API's CPU per
+# feed page under wrk: 2.09-2.10 ms with it, 1.96-1.97 ms without).
 WITH_SHOWN = f"""
 shown AS ({shown_sql("listed")})
 SELECT l.*, {", ".join(f"CASE WHEN l.n = 1 THEN s.{name} END AS {name}" for name in SHOWN_COLUMNS)}
