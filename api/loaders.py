@@ -161,23 +161,6 @@ class Loaders:
         """After the viewer's blocks changed in this request."""
         self._blocks = None
 
-    async def prime_characters(self, conn: asyncpg.Connection, ids: Sequence[UUID]) -> None:
-        """Load characters with their holders and current policies in one statement (three loaders primed)."""
-        if not ids:
-            return
-        for character, holder, policy in await characters.with_holders_and_policies(conn, character_ids=ids):
-            self.character.prime(character.id, character)
-            self.holder.prime(holder.id, holder)
-            self.current_policy.prime(character.id, policy)
-
-    async def prime_characters_and_users(
-        self, conn: asyncpg.Connection, character_ids: Sequence[UUID], user_ids: Sequence[UUID]
-    ) -> None:
-        """`prime_characters` and `prime_users` in one statement."""
-        self.prime_shown(
-            await characters.with_holders_policies_and_users(conn, character_ids=character_ids, user_ids=user_ids)
-        )
-
     def prime_shown(self, shown: characters.Shown) -> None:
         """Characters with their holders and current policies, and users (four loaders primed)."""
         for character, holder, policy in shown.characters:
@@ -185,10 +168,6 @@ class Loaders:
             self.holder.prime(holder.id, holder)
             self.current_policy.prime(character.id, policy)
         self.user.prime_many({user.id: user for user in shown.users})
-
-    async def prime_users(self, conn: asyncpg.Connection, ids: Sequence[UUID]) -> None:
-        if ids:
-            self.user.prime_many({user.id: user for user in await users.get_users(conn, user_ids=ids)})
 
 
 class Loader(DataLoader[K, V]):

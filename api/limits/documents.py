@@ -12,7 +12,7 @@ One extension with one hook per stage, instead of strawberry's ParserCache, MaxT
 ValidationCache and AddValidationRules beside a shape check of our own: those five took a hook
 each on every request, the shape check walked the document every time, and ValidationCache keys
 its cache on the document itself, whose hash walks the whole tree (a frozen dataclass per node).
-Together they cost 0.5 M of the 12.4 M instructions of a feed page (bench/feed_instructions.py).
+Replacing them took a feed page from 12.41 to 11.76 M instructions (bench/feed_instructions.py).
 """
 
 from __future__ import annotations

@@ -346,12 +346,8 @@ async def prefetch(
     character_ids = (
         not_primed(loaders.character, (c for row in rows for c in row.character_ids)) if wants_characters else []
     )
-    if creator_ids and character_ids:
-        await loaders.prime_characters_and_users(conn, character_ids, creator_ids)
-    elif creator_ids:
-        await loaders.prime_users(conn, creator_ids)
-    elif character_ids:
-        await loaders.prime_characters(conn, character_ids)
+    if creator_ids or character_ids:
+        loaders.prime_shown(await characters.shown_by_id(conn, character_ids=character_ids, user_ids=creator_ids))
 
 
 def prime(info: Info, rows: Iterable[videos.Listed]) -> None:

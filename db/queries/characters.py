@@ -97,66 +97,35 @@ async def get_characters(conn: asyncpg.Connection, *, character_ids: Sequence[UU
     return [_character(row) for row in await conn.fetch(GET_CHARACTERS, list(character_ids))]
 
 
-# Characters with their holder and current policy, as composite columns: what a page of videos
-# shows of its characters, in one statement.
-WITH_HOLDERS_AND_POLICIES = f"""
-SELECT {CHARACTER_COLUMNS}, h AS holder, {CURRENT_POLICY_OF_C} AS policy
-FROM characters c JOIN holders h ON h.id = c.holder_id
-WHERE c.id = ANY($1::uuid[])
-"""
-
-
-async def with_holders_and_policies(
-    conn: asyncpg.Connection, *, character_ids: Sequence[UUID]
-) -> list[tuple[Character, Holder, PublishedPolicy]]:
-    """Characters with their holder and current policy (every character has one from its creation)."""
-    rows = await conn.fetch(WITH_HOLDERS_AND_POLICIES, list(character_ids))
-    return [(_character(row), holder_from_row(row["holder"]), published_policy(row["policy"])) for row in rows]
-
-
-# The same and the page's creators, in one statement: on this kind of machine a round trip costs
-# more than either query. A creator comes as a row of users.USER_COLUMNS (User's fields, in order;
-# type listed_user, migration 0019) in the last column, its other columns NULL (10: CHARACTER_COLUMNS,
-# holder, policy).
-WITH_HOLDERS_POLICIES_AND_USERS = f"""
-SELECT {CHARACTER_COLUMNS}, h AS holder, {CURRENT_POLICY_OF_C} AS policy, NULL::listed_user AS user_row
-FROM characters c JOIN holders h ON h.id = c.holder_id
-WHERE c.id = ANY($1::uuid[])
-UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, ROW({USER_COLUMNS})::listed_user
-FROM users WHERE id = ANY($2::uuid[])
-"""
-
-
-# What a page of videos shows of their characters (with holders and current policies) and creators,
-# read by the page's own statement (db/queries/feed.py): one row, the characters' three arrays
-# aligned. `listed` names the page's rows (with creator_id and licenses); $5 and $6 say whether its
-# selection shows creators and characters (the arrays are NULL when not, or when there are none).
-def shown_sql(listed: str) -> str:
+# The users and the characters (with holders and current policies) that a page of videos shows,
+# as one row of arrays, the characters' three aligned: `user_ids` and `character_ids` are SQL that
+# give their ids. A page's own statement reads them along (db/queries/feed.py WITH_SHOWN); SHOWN_OF
+# reads them by id, for a list whose statement did not.
+def shown_sql(user_ids: str, character_ids: str) -> str:
     return f"""
-SELECT CASE WHEN $5::bool THEN ARRAY(SELECT ROW({USER_COLUMNS})::listed_user FROM users
-                                     WHERE id IN (SELECT creator_id FROM {listed})) END AS shown_users,
-       s.* FROM (
-    SELECT array_agg(ROW({CHARACTER_FIELDS})::listed_character) AS shown_characters, array_agg(h) AS shown_holders,
-           array_agg({CURRENT_POLICY_OF_C}) AS shown_policies
-    FROM characters c JOIN holders h ON h.id = c.holder_id
-    WHERE $6::bool AND c.id IN (SELECT (unnest(licenses)).character_id FROM {listed})) s
+SELECT ARRAY(SELECT ROW({USER_COLUMNS})::listed_user FROM users WHERE id IN ({user_ids})) AS shown_users, s.*
+FROM (SELECT array_agg(ROW({CHARACTER_FIELDS})::listed_character) AS shown_characters,
+             array_agg(h) AS shown_holders, array_agg({CURRENT_POLICY_OF_C}) AS shown_policies
+      FROM characters c JOIN holders h ON h.id = c.holder_id
+      WHERE c.id IN ({character_ids})) s
 """
 
 
 SHOWN_COLUMNS = ("shown_users", "shown_characters", "shown_holders", "shown_policies")
+SHOWN_OF = shown_sql("SELECT unnest($2::uuid[])", "SELECT unnest($1::uuid[])")
 
 
 @dataclass(slots=True)
 class Shown:
-    """Characters (with holder and current policy) and users read with a page, to prime the loaders."""
+    """Characters (with holder and current policy) and users read for a page, to prime the loaders."""
 
     characters: list[tuple[Character, Holder, PublishedPolicy]]
     users: list[User]
 
 
 def shown_of(row: asyncpg.Record) -> Shown:
-    """What shown_sql read, from the row (of a page) that carries its columns."""
+    """What shown_sql read, from the row that carries its columns (every character has a current
+    policy from its creation)."""
     characters = zip(
         row["shown_characters"] or (), row["shown_holders"] or (), row["shown_policies"] or (), strict=True
     )
@@ -166,18 +135,9 @@ def shown_of(row: asyncpg.Record) -> Shown:
     )
 
 
-async def with_holders_policies_and_users(
-    conn: asyncpg.Connection, *, character_ids: Sequence[UUID], user_ids: Sequence[UUID]
-) -> Shown:
-    """`with_holders_and_policies` and users.get_users in one statement."""
-    found = Shown([], [])
-    for row in await conn.fetch(WITH_HOLDERS_POLICIES_AND_USERS, list(character_ids), list(user_ids)):
-        user_row = row["user_row"]
-        if user_row is None:
-            found.characters.append((_character(row), holder_from_row(row["holder"]), published_policy(row["policy"])))
-        else:
-            found.users.append(User(*user_row))
-    return found
+async def shown_by_id(conn: asyncpg.Connection, *, character_ids: Sequence[UUID], user_ids: Sequence[UUID]) -> Shown:
+    """These characters, with their holders and current policies, and these users: one statement."""
+    return shown_of(await conn.fetchrow(SHOWN_OF, list(character_ids), list(user_ids)))
 
 
 async def get_character(conn: asyncpg.Connection, *, character_id: UUID) -> Character | None:

@@ -147,11 +147,13 @@ def shown(video: str) -> str:
 
 
 # The end of a page's statement: `listed` (a CTE: the page's rows with their order in `n`), and on
-# the first row what the page shows of its creators and characters (characters.shown_sql; NULL on the
-# others): one round trip, where loading those after the page took a second one (the API's CPU per
-# feed page under wrk: 2.09-2.10 ms with it, 1.96-1.97 ms without).
+# its first row what the page shows of its creators and characters (characters.shown_sql: those that
+# $5 and $6 ask for; NULL on the other rows). Reading them in a second statement after the page cost
+# the API 2.09-2.10 ms of CPU per feed page under wrk; reading them along, 1.96-1.97 ms.
+PAGE_CREATORS = "SELECT creator_id FROM listed WHERE $5::bool"
+PAGE_CHARACTERS = "SELECT (unnest(licenses)).character_id FROM listed WHERE $6::bool"
 WITH_SHOWN = f"""
-shown AS ({shown_sql("listed")})
+shown AS ({shown_sql(PAGE_CREATORS, PAGE_CHARACTERS)})
 SELECT l.*, {", ".join(f"CASE WHEN l.n = 1 THEN s.{name} END AS {name}" for name in SHOWN_COLUMNS)}
 FROM listed l CROSS JOIN shown s ORDER BY l.n
 """
@@ -281,13 +283,13 @@ async def feed(
     fill the page, so a full page is one statement.
     """
     page: list[tuple[Listed, tuple[object, ...]]] = []
-    shown: list[Shown] = []
+    along: list[Shown] = []
     if trending_after is None and viewer_id is not None:
         published_at, last_id = _split(followed_after)
         args = (viewer_id, published_at, last_id, limit, creators, characters)
-        rows, shown = await _read(conn, FOLLOWED_PAGE, *args)
+        rows, along = await _read(conn, FOLLOWED_PAGE, *args)
         if not rows[0]["complete"]:
-            rows, shown = await _read(conn, FOLLOWED_PAGE_CHECKED, *args)
+            rows, along = await _read(conn, FOLLOWED_PAGE_CHECKED, *args)
         page = [(listed(r), ("f", r["published_at"], r["id"])) for r in rows if r["id"]]
     if len(page) < limit:
         generation, rank = trending_after if trending_after else (None, None)
@@ -295,8 +297,8 @@ async def feed(
             conn, TRENDING_PAGE, viewer_id, generation, rank, limit - len(page), creators, characters
         )
         page += [(listed(r), ("t", r["generation"], r["rank"])) for r in rows]
-        shown += more
-    return Page(page, shown)
+        along += more
+    return Page(page, along)
 
 
 TRENDING = RANKED.format(only=shown("v"), columns=LIST_COLUMNS, with_shown=WITH_SHOWN)
@@ -312,5 +314,5 @@ async def trending(
     characters: bool = False,
 ) -> Page:
     generation, rank = after if after else (None, None)
-    rows, shown = await _read(conn, TRENDING, viewer_id, generation, rank, limit, creators, characters)
-    return Page([(listed(r), (r["generation"], r["rank"])) for r in rows], shown)
+    rows, along = await _read(conn, TRENDING, viewer_id, generation, rank, limit, creators, characters)
+    return Page([(listed(r), (r["generation"], r["rank"])) for r in rows], along)
